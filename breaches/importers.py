@@ -1,0 +1,311 @@
+"""Import FOI returns: parse (file -> rows) -> validate (rows -> clean rows + errors) -> save.
+
+Parse and validate are pure: they read bytes and a Reference snapshot and return values,
+so the admin preview and the management commands share them and can show every problem
+before anything is written. Save is one transaction, idempotent on natural keys: a file
+imported twice changes nothing the second time, and a restated figure keeps its previous
+value as a FigureRevision. A file with any invalid row imports nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from . import cells
+from .reference import Reference
+from .tabular import Cell, RowError, Table, TableError, read_table
+from .vocabularies import CATEGORIES, OUTCOMES, RETURN_STATUSES, ROLES, Vocabulary
+
+FIGURE_COLUMNS = (
+    "dataset", "force", "period_start", "period_end", "category", "outcome", "role", "count",
+    "status", "source_title", "source_publisher", "source_date", "source_url", "note",
+)  # fmt: skip
+FIGURE_REQUIRED = ("dataset", "force", "period_start", "period_end", "count", "source_title")
+INCIDENT_COLUMNS = (
+    "dataset", "force", "reference", "occurred_on", "category", "role", "outcome",
+    "outcome_date", "summary",
+)  # fmt: skip
+INCIDENT_REQUIRED = ("dataset", "force", "reference")
+OUTCOME_SEPARATORS = (";", "~")
+
+
+@dataclass(frozen=True)
+class SourceKey:
+    title: str
+    publisher: str
+    published_on: dt.date | None
+    url: str
+
+
+@dataclass(frozen=True)
+class FigureRow:
+    row: int
+    dataset: str
+    force: str | None
+    period_start: dt.date
+    period_end: dt.date
+    category: str | None
+    outcome: str | None
+    role: str | None
+    count: int | None
+    status: str
+    source: SourceKey
+    note: str
+
+    @property
+    def key(self) -> tuple:
+        return (self.dataset, self.force, self.period_start, self.period_end, self.category,
+                self.outcome, self.role)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class IncidentRow:
+    row: int
+    dataset: str
+    force: str
+    reference: str
+    occurred_on: dt.date | None
+    category: str | None
+    role: str | None
+    outcomes: tuple[str, ...]
+    outcome_date: dt.date | None
+    summary: str
+
+    @property
+    def key(self) -> tuple:
+        return (self.dataset, self.force, self.reference)
+
+
+@dataclass
+class Validation:
+    """What validation found: the clean rows, the errors, and how many rows were read."""
+
+    kind: str
+    rows: list = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    rows_read: int = 0
+
+    @property
+    def rejected(self) -> int:
+        return len({error.row for error in self.errors})
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def detect_kind(header: list[str]) -> str | None:
+    """'figures' or 'incidents' from the header row; None if it looks like neither."""
+    if "reference" in header and "count" not in header:
+        return "incidents"
+    if "count" in header or "status" in header:
+        return "figures"
+    return None
+
+
+def parse(content: bytes, file_name: str, reference: Reference, kind: str | None = None,
+          sheet: str | None = None) -> Validation:  # fmt: skip
+    """Read and validate a figures or incidents file (recognised from its header)."""
+    try:
+        table = read_table(content, file_name, sheet)
+    except TableError as problem:
+        return Validation(kind=kind or "unknown", errors=[problem.error])
+    kind = kind or detect_kind(table.header)
+    if kind == "figures":
+        return validate_figures(table, reference)
+    if kind == "incidents":
+        return validate_incidents(table, reference)
+    message = (
+        "The header names neither a figures file (it needs a 'count' column) nor an "
+        "incidents file (it needs a 'reference' column)"
+    )
+    return Validation(kind="unknown", errors=[RowError(1, "", "", message)])
+
+
+def validate_figures(table: Table, reference: Reference) -> Validation:
+    return _validate(table, "figures", FIGURE_COLUMNS, FIGURE_REQUIRED, reference, _figure_row)
+
+
+def validate_incidents(table: Table, reference: Reference) -> Validation:
+    return _validate(
+        table, "incidents", INCIDENT_COLUMNS, INCIDENT_REQUIRED, reference, _incident_row
+    )
+
+
+class _Row:
+    """One row being validated: typed getters that record an error instead of raising."""
+
+    def __init__(self, number: int, values: dict[str, Cell], reference: Reference):
+        self.number, self.values, self.reference = number, values, reference
+        self.errors: list[RowError] = []
+
+    def error(self, column: str, message: str, suggestions: tuple[str, ...] = ()) -> None:
+        value = cells.text(self.values.get(column))
+        self.errors.append(RowError(self.number, column, value, message, suggestions))
+
+    def get(self, column: str, convert: Callable = cells.text):
+        try:
+            return convert(self.values.get(column))
+        except cells.CellError as problem:
+            self.error(column, f"{column.replace('_', ' ')} {problem}")
+            return None
+
+    def required(self, column: str) -> str:
+        value = cells.text(self.values.get(column))
+        if not value:
+            self.error(column, f"{column.replace('_', ' ')} is required")
+        return value
+
+    def code(self, column: str, vocabulary: Vocabulary) -> str | None:
+        value = cells.text(self.values.get(column))
+        if not value:
+            return None
+        code = vocabulary.resolve(value)
+        if code is None:
+            self.error(column, f"unknown {vocabulary.name}; use one of: {', '.join(vocabulary.codes)}")
+        return code
+
+    def dataset(self) -> str | None:
+        slug = self.required("dataset").lower()
+        if slug and slug not in self.reference.datasets:
+            hint = self.reference.nearest_datasets(slug)
+            self.error("dataset", "unknown dataset (datasets are added in admin)", hint)
+            return None
+        return slug or None
+
+    def force(self, *, required: bool) -> str | None:
+        name = self.required("force") if required else cells.text(self.values.get("force"))
+        if not name:
+            return None
+        slug = self.reference.force(name)
+        if slug is None:
+            self.error("force", "unknown force", self.reference.nearest_forces(name))
+        return slug
+
+
+def _validate(table, kind, columns, required, reference, build_row) -> Validation:
+    result = Validation(kind=kind, rows_read=len(table.rows))
+    missing = [c for c in required if c not in table.header]
+    unknown = [c for c in table.header if c not in columns]
+    if missing:
+        result.errors.append(
+            RowError(1, missing[0], "", f"missing column(s): {', '.join(missing)}")
+        )
+    if unknown:
+        result.errors.append(RowError(
+            1, unknown[0], "", f"unknown column(s): {', '.join(unknown)}; expected: {', '.join(columns)}"
+        ))  # fmt: skip
+    if result.errors:
+        return result
+    if not table.rows:
+        result.errors.append(RowError(1, "", "", "the file has a header but no data rows"))
+        return result
+    first_seen: dict[tuple, int] = {}
+    for number, values in table.rows:
+        row = _Row(number, values, reference)
+        if "__extra__" in values:
+            row.error("", f"the row has more cells than the header has columns ({values['__extra__']!r})")
+            result.errors.extend(row.errors)
+            continue
+        clean = build_row(row)
+        if row.errors:
+            result.errors.extend(row.errors)
+            continue
+        if clean.key in first_seen:
+            result.errors.append(RowError(
+                number, "", "", f"the same {kind[:-1]} appears twice in the file (first at row {first_seen[clean.key]})"
+            ))  # fmt: skip
+            continue
+        first_seen[clean.key] = number
+        result.rows.append(clean)
+    return result
+
+
+def _figure_row(row: _Row) -> FigureRow | None:
+    dataset = row.dataset()
+    force = row.force(required=False)
+    start = row.get("period_start", cells.date)
+    end = row.get("period_end", cells.date)
+    for column, value in (("period_start", start), ("period_end", end)):
+        if value is None and not any(e.column == column for e in row.errors):
+            row.error(column, f"{column.replace('_', ' ')} is required")
+    if start and end and start > end:
+        row.error("period_end", "period end is before period start")
+    count = row.get("count", cells.count)
+    status = row.code("status", RETURN_STATUSES)
+    if count is None and status is None and not any(e.column == "count" for e in row.errors):
+        row.error("count", "count and status are both blank: give a count, or a status saying why there is none")
+    elif count is not None and status not in (None, "disclosed"):
+        row.error("status", f"a count is given but the status says '{status}'")
+    elif count is None and status == "disclosed":
+        row.error("count", "the status says disclosed but the count is blank")
+    source = SourceKey(
+        title=row.required("source_title") and row.get("source_title", lambda c: cells.bounded(c, 500)),
+        publisher=row.get("source_publisher", lambda c: cells.bounded(c, 300)) or "",
+        published_on=row.get("source_date", cells.date),
+        url=row.get("source_url", cells.url) or "",
+    )  # fmt: skip
+    category = row.code("category", CATEGORIES)
+    outcome = row.code("outcome", OUTCOMES)
+    role = row.code("role", ROLES)
+    note = row.get("note", lambda c: cells.bounded(c, 5000)) or ""
+    if row.errors:
+        return None
+    return FigureRow(
+        row=row.number, dataset=dataset, force=force, period_start=start, period_end=end,
+        category=category, outcome=outcome, role=role, count=count,
+        status=status or "disclosed", source=source, note=note,
+    )  # fmt: skip
+
+
+def _incident_row(row: _Row) -> IncidentRow | None:
+    dataset = row.dataset()
+    force = row.force(required=True)
+    reference = row.required("reference")
+    if len(reference) > 100:
+        row.error("reference", "reference is longer than 100 characters")
+    occurred_on = row.get("occurred_on", cells.date)
+    outcome_date = row.get("outcome_date", cells.date)
+    if occurred_on and outcome_date and outcome_date < occurred_on:
+        row.error("outcome_date", "outcome date is before the date the incident occurred")
+    outcomes = []
+    raw = cells.text(row.values.get("outcome"))
+    for separator in OUTCOME_SEPARATORS:
+        raw = raw.replace(separator, "\n")
+    for part in filter(None, (p.strip() for p in raw.split("\n"))):
+        code = OUTCOMES.resolve(part)
+        if code is None:
+            row.error("outcome", f"unknown outcome '{part}'; use one of: {', '.join(OUTCOMES.codes)}")
+        elif code not in outcomes:
+            outcomes.append(code)
+    category = row.code("category", CATEGORIES)
+    role = row.code("role", ROLES)
+    summary = row.get("summary", lambda c: cells.bounded(c, 10000)) or ""
+    if row.errors:
+        return None
+    return IncidentRow(
+        row=row.number, dataset=dataset, force=force, reference=reference,
+        occurred_on=occurred_on, category=category, role=role, outcomes=tuple(outcomes),
+        outcome_date=outcome_date, summary=summary,
+    )  # fmt: skip
+
+
+def sha256(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+def import_file(content: bytes, file_name: str, *, user=None, kind: str | None = None,
+                sheet: str | None = None) -> tuple[Validation, ImportResult | None]:  # fmt: skip
+    """Parse, validate and, only if every row is valid, save. The commands' entry point."""
+    validation = parse(content, file_name, Reference.load(), kind=kind, sheet=sheet)
+    if not validation.ok:
+        return validation, None
+    save = save_figures if validation.kind == "figures" else save_incidents
+    result = save(validation.rows, file_name=file_name, sha256=sha256(content), user=user)
+    return validation, result
+
+
+from .saving import ImportResult, save_figures, save_incidents  # noqa: E402

@@ -1,0 +1,27 @@
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from breaches.reference_data import ReferenceDataError, load_reference_files
+
+
+class Command(BaseCommand):
+    help = (
+        "Load everything in fixtures/: forces, aliases, datasets, workforce and ICO actions, "
+        "then the published figures and incidents through the importer. Safe to run again."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--folder", type=Path, default=settings.BASE_DIR / "fixtures")
+
+    def handle(self, *args, folder: Path, **options):
+        try:
+            counts = load_reference_files(folder)
+        except ReferenceDataError as error:
+            raise CommandError(str(error)) from None
+        for name, count in counts.items():
+            self.stdout.write(f"{name}: {count} rows in the table")
+        call_command("import_figures", folder / "figures.csv", stdout=self.stdout)
+        call_command("import_incidents", folder / "incidents.csv", stdout=self.stdout)

@@ -1,0 +1,378 @@
+"""The data: datasets, forces, returns, published figures, incidents and import batches.
+
+DESIGN.md section 2 explains the two grains (aggregate figures and incidents). Constraints
+live in the database so that no path (admin, importer, shell) can store a negative count,
+a reversed period or a code outside the public vocabularies.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Lower
+
+from .queries import FigureQuerySet
+from .vocabularies import CATEGORIES, OUTCOMES, RETURN_STATUSES, ROLES, UNITS
+
+
+def _in_vocabulary(field: str, codes: list[str], *, nullable: bool = True) -> Q:
+    condition = Q(**{f"{field}__in": codes})
+    return condition | Q(**{f"{field}__isnull": True}) if nullable else condition
+
+
+class Dataset(models.Model):
+    """One FOI request or publication, with its own definition, unit and period."""
+
+    slug = models.SlugField(unique=True, help_text="Public code used in URLs and uploads.")
+    title = models.CharField(max_length=300)
+    publisher = models.CharField(max_length=200)
+    published_on = models.DateField(help_text="Date of publication (approximate if noted).")
+    period_start = models.DateField()
+    period_end = models.DateField()
+    unit = models.CharField(
+        max_length=20, choices=UNITS.choices, help_text="What one counted item is."
+    )
+    definition = models.TextField(help_text="What was asked for and counted.")
+    caveat = models.TextField(blank=True, help_text="Shown wherever the dataset's figures are.")
+    url = models.URLField(max_length=500, verbose_name="URL")
+
+    class Meta:
+        ordering = ["-published_on", "slug"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(period_start__lte=F("period_end")), name="dataset_period_ordered"
+            ),
+            models.CheckConstraint(
+                condition=_in_vocabulary("unit", UNITS.codes, nullable=False),
+                name="dataset_unit_known",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.title} ({self.publisher}, {self.published_on.year})"
+
+
+class Force(models.Model):
+    """A police force: territorial, special or Crown Dependency (fixtures/forces.csv)."""
+
+    KINDS = [
+        ("territorial", "Territorial"),
+        ("special", "Special"),
+        ("crown-dependency", "Crown Dependency"),
+    ]
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=200, unique=True)
+    short_name = models.CharField(max_length=100, blank=True)
+    kind = models.CharField(max_length=20, choices=KINDS)
+    nation = models.CharField(max_length=50, blank=True)
+    region = models.CharField(max_length=100, blank=True, help_text="Home Office region.")
+    ons_code = models.CharField(max_length=9, blank=True, verbose_name="ONS code")
+    police_uk_id = models.CharField(max_length=50, blank=True, verbose_name="data.police.uk id")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class ForceAlias(models.Model):
+    """Another name a force goes by in FOI spreadsheets; matched case-insensitively."""
+
+    force = models.ForeignKey(Force, on_delete=models.CASCADE, related_name="aliases")
+    alias = models.CharField(max_length=200)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name_plural = "force aliases"
+        ordering = ["alias"]
+        constraints = [models.UniqueConstraint(Lower("alias"), name="force_alias_unique_ci")]
+
+    def __str__(self):
+        return f"{self.alias} → {self.force}"
+
+
+class Workforce(models.Model):
+    """Officers per force at a date: the denominator of rates per 1,000 officers."""
+
+    MEASURES = [("officers-fte", "Police officers, full-time equivalent")]
+
+    force = models.ForeignKey(Force, on_delete=models.CASCADE, related_name="workforce")
+    as_of = models.DateField()
+    measure = models.CharField(max_length=20, choices=MEASURES, default="officers-fte")
+    value = models.DecimalField(max_digits=10, decimal_places=2)
+    source = models.TextField()
+
+    class Meta:
+        ordering = ["force", "-as_of"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["force", "as_of", "measure"], name="workforce_natural_key"
+            ),
+            models.CheckConstraint(condition=Q(value__gt=0), name="workforce_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.force}: {self.value} {self.measure} at {self.as_of}"
+
+
+class Source(models.Model):
+    """Where a figure was read: a publication or article, or an uploaded document."""
+
+    title = models.CharField(max_length=500)
+    publisher = models.CharField(max_length=300, blank=True)
+    published_on = models.DateField(null=True, blank=True)
+    url = models.URLField(max_length=1000, blank=True, verbose_name="URL")
+
+    class Meta:
+        ordering = ["-published_on", "title"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["title", "publisher", "published_on", "url"],
+                nulls_distinct=False,
+                name="source_natural_key",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.title} ({self.publisher})" if self.publisher else self.title
+
+
+class ImportBatch(models.Model):
+    """One import of one file: who, when, what file, and what it did."""
+
+    KINDS = [("figures", "Figures"), ("incidents", "Incidents")]
+
+    kind = models.CharField(max_length=20, choices=KINDS)
+    file_name = models.CharField(max_length=300)
+    sha256 = models.CharField(max_length=64, verbose_name="SHA-256")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name_plural = "import batches"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} from {self.file_name} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class Return(models.Model):
+    """One force's answer to one dataset's request, and whether it disclosed anything."""
+
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="returns")
+    force = models.ForeignKey(Force, on_delete=models.CASCADE, related_name="returns")
+    status = models.CharField(max_length=20, choices=RETURN_STATUSES.choices)
+    foia_section = models.CharField(
+        max_length=50, blank=True, verbose_name="FOIA section", help_text="For refusals, e.g. s.31."
+    )
+    caveat = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["dataset", "force"]
+        constraints = [
+            models.UniqueConstraint(fields=["dataset", "force"], name="return_natural_key"),
+            models.CheckConstraint(
+                condition=_in_vocabulary("status", RETURN_STATUSES.codes, nullable=False),
+                name="return_status_known",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.force} → {self.dataset.slug}: {self.get_status_display()}"
+
+
+class Figure(models.Model):
+    """One published count, identified by (dataset, force, period, category, outcome, role).
+
+    A blank category, outcome or role means "all"; a blank force is a national figure.
+    A count is blank only when the figure was not disclosed (its status says why): a
+    figure that was not published is absent or withheld, never zero.
+    """
+
+    dataset = models.ForeignKey(Dataset, on_delete=models.PROTECT, related_name="figures")
+    force = models.ForeignKey(
+        Force, null=True, blank=True, on_delete=models.PROTECT, related_name="figures"
+    )
+    period_start = models.DateField()
+    period_end = models.DateField()
+    category = models.CharField(max_length=30, null=True, blank=True, choices=CATEGORIES.choices)
+    outcome = models.CharField(max_length=30, null=True, blank=True, choices=OUTCOMES.choices)
+    role = models.CharField(max_length=30, null=True, blank=True, choices=ROLES.choices)
+    count = models.PositiveIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=RETURN_STATUSES.choices, default="disclosed")
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="figures")
+    note = models.TextField(blank=True, help_text="Caveat attached to this figure.")
+    batch = models.ForeignKey(
+        ImportBatch,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="figures",
+        help_text="The import that last set this figure's value.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = FigureQuerySet.as_manager()
+
+    NATURAL_KEY = ("dataset", "force", "period_start", "period_end", "category", "outcome", "role")
+
+    class Meta:
+        ordering = ["dataset", "force", "period_start", "category", "outcome", "role"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dataset", "force", "period_start", "period_end", "category", "outcome", "role"],
+                nulls_distinct=False,
+                name="figure_natural_key",
+            ),
+            models.CheckConstraint(condition=Q(count__gte=0), name="figure_count_not_negative"),
+            models.CheckConstraint(
+                condition=Q(period_start__lte=F("period_end")), name="figure_period_ordered"
+            ),
+            models.CheckConstraint(
+                condition=(Q(status="disclosed", count__isnull=False))
+                | (~Q(status="disclosed") & Q(count__isnull=True)),
+                name="figure_count_matches_status",
+            ),
+            models.CheckConstraint(
+                condition=_in_vocabulary("category", CATEGORIES.codes),
+                name="figure_category_known",
+            ),
+            models.CheckConstraint(
+                condition=_in_vocabulary("outcome", OUTCOMES.codes), name="figure_outcome_known"
+            ),
+            models.CheckConstraint(
+                condition=_in_vocabulary("role", ROLES.codes), name="figure_role_known"
+            ),
+            models.CheckConstraint(
+                condition=_in_vocabulary("status", RETURN_STATUSES.codes, nullable=False),
+                name="figure_status_known",
+            ),
+        ]
+        indexes = [models.Index(fields=["dataset", "force"], name="figure_dataset_force")]
+
+    def __str__(self):
+        where = self.force.name if self.force_id else "National"
+        value = self.count if self.count is not None else self.get_status_display()
+        return f"{self.dataset.slug} · {where} · {self.period_start}–{self.period_end}: {value}"
+
+
+class FigureRevision(models.Model):
+    """A value a figure had before a later import restated it: nothing is silently lost."""
+
+    figure = models.ForeignKey(Figure, on_delete=models.CASCADE, related_name="revisions")
+    count = models.PositiveIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=RETURN_STATUSES.choices)
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="+")
+    note = models.TextField(blank=True)
+    batch = models.ForeignKey(
+        ImportBatch,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The import that had set this value.",
+    )
+    replaced_by = models.ForeignKey(
+        ImportBatch, on_delete=models.PROTECT, related_name="replaced_revisions"
+    )
+    replaced_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["figure", "-replaced_at"]
+
+    def __str__(self):
+        return f"{self.figure_id}: was {self.count} until batch {self.replaced_by_id}"
+
+
+class Incident(models.Model):
+    """One breach, where a force published incident-level detail."""
+
+    dataset = models.ForeignKey(Dataset, on_delete=models.PROTECT, related_name="incidents")
+    force = models.ForeignKey(Force, on_delete=models.PROTECT, related_name="incidents")
+    reference = models.CharField(max_length=100)
+    occurred_on = models.DateField(null=True, blank=True)
+    category = models.CharField(max_length=30, null=True, blank=True, choices=CATEGORIES.choices)
+    role = models.CharField(max_length=30, null=True, blank=True, choices=ROLES.choices)
+    summary = models.TextField(blank=True)
+    batch = models.ForeignKey(
+        ImportBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="incidents"
+    )
+
+    class Meta:
+        ordering = ["dataset", "force", "reference"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dataset", "force", "reference"], name="incident_natural_key"
+            ),
+            models.CheckConstraint(
+                condition=_in_vocabulary("category", CATEGORIES.codes),
+                name="incident_category_known",
+            ),
+            models.CheckConstraint(
+                condition=_in_vocabulary("role", ROLES.codes), name="incident_role_known"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.force} {self.reference}"
+
+
+class Outcome(models.Model):
+    """An outcome of an incident; an incident can have several (warning, then resigned)."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="outcomes")
+    outcome = models.CharField(max_length=30, choices=OUTCOMES.choices)
+    decided_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["incident", "decided_on", "outcome"]
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "outcome"], name="outcome_once_per_incident"),
+            models.CheckConstraint(
+                condition=_in_vocabulary("outcome", OUTCOMES.codes, nullable=False),
+                name="incident_outcome_known",
+            ),
+        ]
+
+    def __str__(self):
+        return self.get_outcome_display()
+
+
+class EnforcementAction(models.Model):
+    """An ICO fine, notice or reprimand against a force (fixtures/enforcement_actions.csv)."""
+
+    PRECISIONS = [("day", "Day"), ("month", "Month"), ("year", "Year")]
+
+    force = models.ForeignKey(Force, on_delete=models.CASCADE, related_name="enforcement_actions")
+    date = models.DateField(help_text="First day of the month or year when less precise.")
+    date_precision = models.CharField(max_length=5, choices=PRECISIONS, default="day")
+    date_note = models.CharField(max_length=300, blank=True)
+    action = models.CharField(max_length=100)
+    amount_gbp = models.DecimalField(
+        max_digits=12, decimal_places=2, null=True, blank=True, verbose_name="amount (£)"
+    )
+    summary = models.TextField()
+    source = models.CharField(max_length=300)
+    url = models.CharField(max_length=1000, blank=True, verbose_name="URL")
+
+    class Meta:
+        ordering = ["-date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["force", "date", "action"], name="enforcement_natural_key"
+            ),
+            models.CheckConstraint(
+                condition=Q(amount_gbp__gte=0) | Q(amount_gbp__isnull=True),
+                name="enforcement_amount_not_negative",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.force}: {self.action} ({self.date})"

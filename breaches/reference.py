@@ -1,0 +1,58 @@
+"""What an upload may name: known datasets and forces, and how to match names to them.
+
+Loaded once from the database and passed to the (pure) validators.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from dataclasses import dataclass
+
+
+def name_key(name: str) -> str:
+    """Fold a force name for matching: case, '&' vs 'and', punctuation and spacing."""
+    folded = name.casefold().replace("&", " and ")
+    return " ".join(re.sub(r"[^\w\s]", " ", folded).split())
+
+
+@dataclass(frozen=True)
+class Reference:
+    datasets: dict[str, tuple[dt.date, dt.date]]  # slug -> dataset period
+    forces: dict[str, str]  # folded name, short name, slug or alias -> force slug
+    force_names: dict[str, str]  # force slug -> official name
+
+    @classmethod
+    def load(cls) -> Reference:
+        from .models import Dataset, Force, ForceAlias
+
+        datasets = {
+            d.slug: (d.period_start, d.period_end)
+            for d in Dataset.objects.only("slug", "period_start", "period_end")
+        }
+        forces, names = {}, {}
+        for force in Force.objects.only("slug", "name", "short_name"):
+            names[force.slug] = force.name
+            for spelling in (force.slug, force.name, force.short_name):
+                if spelling:
+                    forces[name_key(spelling)] = force.slug
+        for alias in ForceAlias.objects.select_related("force").only("alias", "force__slug"):
+            forces[name_key(alias.alias)] = alias.force.slug
+        return cls(datasets=datasets, forces=forces, force_names=names)
+
+    def force(self, name: str) -> str | None:
+        return self.forces.get(name_key(name))
+
+    def nearest_forces(self, name: str, limit: int = 3) -> tuple[str, ...]:
+        """Official names of the forces whose names or aliases look most like `name`."""
+        matches = difflib.get_close_matches(name_key(name), self.forces, n=limit * 3, cutoff=0.5)
+        suggestions = []
+        for match in matches:
+            official = self.force_names[self.forces[match]]
+            if official not in suggestions:
+                suggestions.append(official)
+        return tuple(suggestions[:limit])
+
+    def nearest_datasets(self, slug: str) -> tuple[str, ...]:
+        return tuple(difflib.get_close_matches(slug.strip().lower(), self.datasets, n=3, cutoff=0.4))

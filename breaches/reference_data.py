@@ -1,0 +1,139 @@
+"""Load the reference files in fixtures/ (forces, aliases, datasets, workforce, ICO actions).
+
+They are read with the same parser as uploads and upserted on their natural keys, so
+loading twice changes nothing. Figures and incidents go through the importer proper.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from django.db import transaction
+
+from . import cells
+from .models import Dataset, EnforcementAction, Force, ForceAlias, Workforce
+from .reference import Reference
+from .tabular import RowError, read_table
+from .vocabularies import UNITS
+
+
+class ReferenceDataError(Exception):
+    def __init__(self, path: Path, errors: list[RowError]):
+        self.errors = errors
+        super().__init__(f"{path.name}: " + "; ".join(str(e) for e in errors))
+
+
+def _rows(path: Path, required: tuple[str, ...]):
+    table = read_table(path.read_bytes(), path.name)
+    missing = [c for c in required if c not in table.header]
+    if missing:
+        raise ReferenceDataError(path, [RowError(1, missing[0], "", "missing column")])
+    return [(n, {k: cells.text(v) for k, v in values.items()}) for n, values in table.rows]
+
+
+def _upsert(model, lookup: dict, defaults: dict) -> str:
+    _, created = model.objects.update_or_create(**lookup, defaults=defaults)
+    return "created" if created else "seen"
+
+
+def load_forces(path: Path) -> int:
+    columns = ("slug", "name", "short_name", "kind", "nation", "region", "ons_code", "police_uk_id")
+    for _, row in _rows(path, columns[:4]):
+        _upsert(Force, {"slug": row["slug"]}, {c: row.get(c, "") for c in columns[1:]})
+    return Force.objects.count()
+
+
+def load_aliases(path: Path) -> int:
+    forces = dict(Force.objects.values_list("slug", "id"))
+    errors = []
+    for number, row in _rows(path, ("force", "alias")):
+        if row["force"] not in forces:
+            errors.append(RowError(number, "force", row["force"], "unknown force slug"))
+            continue
+        existing = ForceAlias.objects.filter(alias__iexact=row["alias"]).first()
+        alias = existing or ForceAlias(alias=row["alias"])
+        alias.force_id, alias.note = forces[row["force"]], row.get("why", "")
+        alias.save()
+    if errors:
+        raise ReferenceDataError(path, errors)
+    return ForceAlias.objects.count()
+
+
+def load_datasets(path: Path) -> int:
+    required = ("slug", "title", "publisher", "published_on", "period_start", "period_end",
+                "unit", "definition", "url")  # fmt: skip
+    for number, row in _rows(path, required):
+        unit = UNITS.resolve(row["unit"])
+        if unit is None:
+            raise ReferenceDataError(path, [RowError(number, "unit", row["unit"], "unknown unit")])
+        _upsert(Dataset, {"slug": row["slug"]}, {
+            "title": row["title"], "publisher": row["publisher"],
+            "published_on": cells.date(row["published_on"]),
+            "period_start": cells.date(row["period_start"]),
+            "period_end": cells.date(row["period_end"]), "unit": unit,
+            "definition": row["definition"], "url": row["url"], "caveat": row.get("caveat", ""),
+        })  # fmt: skip
+    return Dataset.objects.count()
+
+
+def load_workforce(path: Path) -> int:
+    forces = dict(Force.objects.values_list("slug", "id"))
+    for number, row in _rows(path, ("force", "as_of", "measure", "value", "source")):
+        if row["force"] not in forces:
+            raise ReferenceDataError(path, [RowError(number, "force", row["force"], "unknown force")])
+        _upsert(
+            Workforce,
+            {"force_id": forces[row["force"]], "as_of": cells.date(row["as_of"]),
+             "measure": row["measure"]},
+            {"value": cells.decimal(row["value"]), "source": row["source"]},
+        )  # fmt: skip
+    return Workforce.objects.count()
+
+
+def partial_date(value: str) -> tuple[dt.date, str]:
+    """'2012-10-05', '2012-10' or '2012' -> (first day, precision)."""
+    parts = value.strip().split("-")
+    if len(parts) == 1:
+        return dt.date(int(parts[0]), 1, 1), "year"
+    if len(parts) == 2:
+        return dt.date(int(parts[0]), int(parts[1]), 1), "month"
+    return cells.date(value), "day"
+
+
+def load_enforcement_actions(path: Path) -> int:
+    reference = Reference.load()
+    errors = []
+    for number, row in _rows(path, ("force", "date", "action", "summary", "source")):
+        slug = reference.force(row["force"])
+        if slug is None:
+            errors.append(RowError(number, "force", row["force"], "unknown force",
+                                   reference.nearest_forces(row["force"])))  # fmt: skip
+            continue
+        date, precision = partial_date(row["date"])
+        _upsert(
+            EnforcementAction,
+            {"force": Force.objects.get(slug=slug), "date": date, "action": row["action"]},
+            {"date_precision": precision, "date_note": row.get("date_note", ""),
+             "amount_gbp": cells.decimal(row.get("amount_gbp")), "summary": row["summary"],
+             "source": row["source"], "url": row.get("url", "")},
+        )  # fmt: skip
+    if errors:
+        raise ReferenceDataError(path, errors)
+    return EnforcementAction.objects.count()
+
+
+# In dependency order: aliases and actions name forces; figures name datasets and forces.
+LOADERS = (
+    ("forces.csv", load_forces),
+    ("aliases.csv", load_aliases),
+    ("datasets.csv", load_datasets),
+    ("workforce.csv", load_workforce),
+    ("enforcement_actions.csv", load_enforcement_actions),
+)
+
+
+@transaction.atomic
+def load_reference_files(folder: Path) -> dict[str, int]:
+    """Load every reference file in `folder`; returns the row count of each table after."""
+    return {name: loader(folder / name) for name, loader in LOADERS}

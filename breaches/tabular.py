@@ -1,0 +1,156 @@
+"""Read an uploaded CSV or XLSX file into header + rows, without touching the database.
+
+Both formats come from editors' spreadsheets, so this is forgiving about encodings and
+delimiters and strict about everything that could hide a mistake (duplicate headers,
+unknown columns are reported by the validator). Problems are returned, never raised.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import zipfile
+from dataclasses import dataclass, field
+
+MAX_COLUMNS = 100
+# Cell values are kept as read (str, int, float, datetime) so that the validator can
+# accept real XLSX dates and Excel serial numbers as well as text.
+Cell = str | int | float | dt.datetime | dt.date | None
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem in a file: the file's row number (1 is the header), column, value, why."""
+
+    row: int
+    column: str
+    value: str
+    message: str
+    suggestions: tuple[str, ...] = ()
+
+    def __str__(self):
+        where = f"row {self.row}" + (f", column '{self.column}'" if self.column else "")
+        value = f" (value: {self.value!r})" if self.value else ""
+        hint = f" Did you mean: {', '.join(self.suggestions)}?" if self.suggestions else ""
+        return f"{where}: {self.message}{value}.{hint}"
+
+
+@dataclass
+class Table:
+    header: list[str]
+    rows: list[tuple[int, dict[str, Cell]]] = field(default_factory=list)
+    sheet_names: list[str] = field(default_factory=list)
+
+
+class TableError(Exception):
+    """The file as a whole cannot be read (not CSV, empty, unreadable workbook...)."""
+
+    def __init__(self, message: str, column: str = ""):
+        super().__init__(message)
+        self.error = RowError(row=1, column=column, value="", message=message)
+
+
+def read_table(content: bytes, file_name: str, sheet: str | None = None) -> Table:
+    """Parse CSV or XLSX bytes; raises TableError with a message an editor can act on."""
+    if content.startswith(b"PK\x03\x04") or file_name.lower().endswith((".xlsx", ".xlsm")):
+        return _read_xlsx(content, sheet)
+    return _read_csv(content)
+
+
+def _decode(content: bytes) -> str:
+    if b"\x00" in content[:4096]:
+        raise TableError("The file is not a CSV or XLSX file (it contains binary data)")
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        # Excel on Windows saves "CSV" as Windows-1252.
+        return content.decode("cp1252")
+    except UnicodeDecodeError as error:
+        raise TableError(
+            f"The file is neither UTF-8 nor Windows-1252 text (byte {error.start})"
+        ) from None
+
+
+def _read_csv(content: bytes) -> Table:
+    text = _decode(content)
+    if not text.strip():
+        raise TableError("The file is empty")
+    first_line = text.splitlines()[0]
+    delimiter = max(",;\t", key=first_line.count)
+    if first_line.count(delimiter) == 0:
+        raise TableError(
+            "The file is not a CSV file with a header row: no comma, semicolon or tab "
+            "separates the column names"
+        )
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    try:
+        records = list(reader)
+    except csv.Error as error:
+        raise TableError(f"The file is not valid CSV ({error})") from None
+    header = _check_header(records[0])
+    table = Table(header=header)
+    for number, record in enumerate(records[1:], start=2):
+        if not any(value.strip() for value in record):
+            continue  # blank lines are layout, not data
+        if len(record) > len(header):
+            extra = [v for v in record[len(header) :] if v.strip()]
+            if extra:
+                table.rows.append((number, {"__extra__": extra[0]}))
+                continue
+        values = dict(zip(header, (v.strip() for v in record), strict=False))
+        table.rows.append((number, values))
+    return table
+
+
+def _check_header(names: list[Cell]) -> list[str]:
+    header = [str(name if name is not None else "").strip().lower() for name in names]
+    while header and not header[-1]:
+        header.pop()
+    if not header:
+        raise TableError("The header row is empty")
+    if len(header) > MAX_COLUMNS:
+        raise TableError(f"The header has {len(header)} columns; at most {MAX_COLUMNS} allowed")
+    seen = set()
+    for name in header:
+        if not name:
+            raise TableError("A column in the header row has no name")
+        if name in seen:
+            raise TableError(f"The column '{name}' appears twice in the header", column=name)
+        seen.add(name)
+    return header
+
+
+def _read_xlsx(content: bytes, sheet: str | None) -> Table:
+    from openpyxl import load_workbook
+
+    try:
+        # read_only streams rows; data_only returns cached values so formulas are never run.
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as error:
+        raise TableError(f"The file is not a readable XLSX workbook ({error})") from None
+    try:
+        names = workbook.sheetnames
+        if sheet is not None and sheet not in names:
+            raise TableError(f"The workbook has no sheet '{sheet}' (sheets: {', '.join(names)})")
+        worksheet = workbook[sheet] if sheet else workbook[names[0]]
+        rows = worksheet.iter_rows(values_only=True)
+        first = next(rows, None)
+        if first is None:
+            raise TableError("The sheet is empty")
+        header = _check_header(list(first))
+        table = Table(header=header, sheet_names=names)
+        for number, record in enumerate(rows, start=2):
+            cells = [c.strip() if isinstance(c, str) else c for c in record]
+            if all(c is None or c == "" for c in cells):
+                continue
+            extra = [c for c in cells[len(header) :] if c not in (None, "")]
+            if extra:
+                table.rows.append((number, {"__extra__": str(extra[0])}))
+                continue
+            table.rows.append((number, dict(zip(header, cells, strict=False))))
+        return table
+    finally:
+        workbook.close()

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "dashboard"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("league/", views.league, name="league"),
+    path("healthz", views.healthz, name="healthz"),
+]
