@@ -20,14 +20,33 @@ from .tabular import Cell, RowError, Table, TableError, read_table
 from .vocabularies import CATEGORIES, OUTCOMES, RETURN_STATUSES, ROLES, Vocabulary
 
 FIGURE_COLUMNS = (
-    "dataset", "force", "period_start", "period_end", "category", "outcome", "role", "count",
-    "status", "source_title", "source_publisher", "source_date", "source_url", "note",
-)  # fmt: skip
+    "dataset",
+    "force",
+    "period_start",
+    "period_end",
+    "category",
+    "outcome",
+    "role",
+    "count",
+    "status",
+    "source_title",
+    "source_publisher",
+    "source_date",
+    "source_url",
+    "note",
+)
 FIGURE_REQUIRED = ("dataset", "force", "period_start", "period_end", "count", "source_title")
 INCIDENT_COLUMNS = (
-    "dataset", "force", "reference", "occurred_on", "category", "role", "outcome",
-    "outcome_date", "summary",
-)  # fmt: skip
+    "dataset",
+    "force",
+    "reference",
+    "occurred_on",
+    "category",
+    "role",
+    "outcome",
+    "outcome_date",
+    "summary",
+)
 INCIDENT_REQUIRED = ("dataset", "force", "reference")
 OUTCOME_SEPARATORS = (";", "~")
 
@@ -57,8 +76,15 @@ class FigureRow:
 
     @property
     def key(self) -> tuple:
-        return (self.dataset, self.force, self.period_start, self.period_end, self.category,
-                self.outcome, self.role)  # fmt: skip
+        return (
+            self.dataset,
+            self.force,
+            self.period_start,
+            self.period_end,
+            self.category,
+            self.outcome,
+            self.role,
+        )
 
 
 @dataclass(frozen=True)
@@ -106,8 +132,13 @@ def detect_kind(header: list[str]) -> str | None:
     return None
 
 
-def parse(content: bytes, file_name: str, reference: Reference, kind: str | None = None,
-          sheet: str | None = None) -> Validation:  # fmt: skip
+def parse(
+    content: bytes,
+    file_name: str,
+    reference: Reference,
+    kind: str | None = None,
+    sheet: str | None = None,
+) -> Validation:
     """Read and validate a figures or incidents file (recognised from its header)."""
     try:
         table = read_table(content, file_name, sheet)
@@ -165,7 +196,9 @@ class _Row:
             return None
         code = vocabulary.resolve(value)
         if code is None:
-            self.error(column, f"unknown {vocabulary.name}; use one of: {', '.join(vocabulary.codes)}")
+            self.error(
+                column, f"unknown {vocabulary.name}; use one of: {', '.join(vocabulary.codes)}"
+            )
         return code
 
     def dataset(self) -> str | None:
@@ -195,9 +228,14 @@ def _validate(table, kind, columns, required, reference, build_row) -> Validatio
             RowError(1, missing[0], "", f"missing column(s): {', '.join(missing)}")
         )
     if unknown:
-        result.errors.append(RowError(
-            1, unknown[0], "", f"unknown column(s): {', '.join(unknown)}; expected: {', '.join(columns)}"
-        ))  # fmt: skip
+        result.errors.append(
+            RowError(
+                1,
+                unknown[0],
+                "",
+                f"unknown column(s): {', '.join(unknown)}; expected: {', '.join(columns)}",
+            )
+        )
     if result.errors:
         return result
     if not table.rows:
@@ -207,7 +245,9 @@ def _validate(table, kind, columns, required, reference, build_row) -> Validatio
     for number, values in table.rows:
         row = _Row(number, values, reference)
         if "__extra__" in values:
-            row.error("", f"the row has more cells than the header has columns ({values['__extra__']!r})")
+            row.error(
+                "", f"the row has more cells than the header has columns ({values['__extra__']!r})"
+            )
             result.errors.extend(row.errors)
             continue
         clean = build_row(row)
@@ -215,9 +255,9 @@ def _validate(table, kind, columns, required, reference, build_row) -> Validatio
             result.errors.extend(row.errors)
             continue
         if clean.key in first_seen:
-            result.errors.append(RowError(
-                number, "", "", f"the same {kind[:-1]} appears twice in the file (first at row {first_seen[clean.key]})"
-            ))  # fmt: skip
+            first = first_seen[clean.key]
+            message = f"the same {kind[:-1]} appears twice in the file (first at row {first})"
+            result.errors.append(RowError(number, "", "", message))
             continue
         first_seen[clean.key] = number
         result.rows.append(clean)
@@ -237,17 +277,21 @@ def _figure_row(row: _Row) -> FigureRow | None:
     count = row.get("count", cells.count)
     status = row.code("status", RETURN_STATUSES)
     if count is None and status is None and not any(e.column == "count" for e in row.errors):
-        row.error("count", "count and status are both blank: give a count, or a status saying why there is none")
+        row.error(
+            "count",
+            "count and status are both blank: give a count, or a status saying why there is none",
+        )
     elif count is not None and status not in (None, "disclosed"):
         row.error("status", f"a count is given but the status says '{status}'")
     elif count is None and status == "disclosed":
         row.error("count", "the status says disclosed but the count is blank")
     source = SourceKey(
-        title=row.required("source_title") and row.get("source_title", lambda c: cells.bounded(c, 500)),
+        title=row.required("source_title")
+        and row.get("source_title", lambda c: cells.bounded(c, 500)),
         publisher=row.get("source_publisher", lambda c: cells.bounded(c, 300)) or "",
         published_on=row.get("source_date", cells.date),
         url=row.get("source_url", cells.url) or "",
-    )  # fmt: skip
+    )
     category = row.code("category", CATEGORIES)
     outcome = row.code("outcome", OUTCOMES)
     role = row.code("role", ROLES)
@@ -255,10 +299,19 @@ def _figure_row(row: _Row) -> FigureRow | None:
     if row.errors:
         return None
     return FigureRow(
-        row=row.number, dataset=dataset, force=force, period_start=start, period_end=end,
-        category=category, outcome=outcome, role=role, count=count,
-        status=status or "disclosed", source=source, note=note,
-    )  # fmt: skip
+        row=row.number,
+        dataset=dataset,
+        force=force,
+        period_start=start,
+        period_end=end,
+        category=category,
+        outcome=outcome,
+        role=role,
+        count=count,
+        status=status or "disclosed",
+        source=source,
+        note=note,
+    )
 
 
 def _incident_row(row: _Row) -> IncidentRow | None:
@@ -278,7 +331,9 @@ def _incident_row(row: _Row) -> IncidentRow | None:
     for part in filter(None, (p.strip() for p in raw.split("\n"))):
         code = OUTCOMES.resolve(part)
         if code is None:
-            row.error("outcome", f"unknown outcome '{part}'; use one of: {', '.join(OUTCOMES.codes)}")
+            row.error(
+                "outcome", f"unknown outcome '{part}'; use one of: {', '.join(OUTCOMES.codes)}"
+            )
         elif code not in outcomes:
             outcomes.append(code)
     category = row.code("category", CATEGORIES)
@@ -287,18 +342,26 @@ def _incident_row(row: _Row) -> IncidentRow | None:
     if row.errors:
         return None
     return IncidentRow(
-        row=row.number, dataset=dataset, force=force, reference=reference,
-        occurred_on=occurred_on, category=category, role=role, outcomes=tuple(outcomes),
-        outcome_date=outcome_date, summary=summary,
-    )  # fmt: skip
+        row=row.number,
+        dataset=dataset,
+        force=force,
+        reference=reference,
+        occurred_on=occurred_on,
+        category=category,
+        role=role,
+        outcomes=tuple(outcomes),
+        outcome_date=outcome_date,
+        summary=summary,
+    )
 
 
 def sha256(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
-def import_file(content: bytes, file_name: str, *, user=None, kind: str | None = None,
-                sheet: str | None = None) -> tuple[Validation, ImportResult | None]:  # fmt: skip
+def import_file(
+    content: bytes, file_name: str, *, user=None, kind: str | None = None, sheet: str | None = None
+) -> tuple[Validation, ImportResult | None]:
     """Parse, validate and, only if every row is valid, save. The commands' entry point."""
     validation = parse(content, file_name, Reference.load(), kind=kind, sheet=sheet)
     if not validation.ok:

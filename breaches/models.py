@@ -227,7 +227,15 @@ class Figure(models.Model):
         ordering = ["dataset", "force", "period_start", "category", "outcome", "role"]
         constraints = [
             models.UniqueConstraint(
-                fields=["dataset", "force", "period_start", "period_end", "category", "outcome", "role"],
+                fields=[
+                    "dataset",
+                    "force",
+                    "period_start",
+                    "period_end",
+                    "category",
+                    "outcome",
+                    "role",
+                ],
                 nulls_distinct=False,
                 name="figure_natural_key",
             ),
@@ -334,7 +342,9 @@ class Outcome(models.Model):
     class Meta:
         ordering = ["incident", "decided_on", "outcome"]
         constraints = [
-            models.UniqueConstraint(fields=["incident", "outcome"], name="outcome_once_per_incident"),
+            models.UniqueConstraint(
+                fields=["incident", "outcome"], name="outcome_once_per_incident"
+            ),
             models.CheckConstraint(
                 condition=_in_vocabulary("outcome", OUTCOMES.codes, nullable=False),
                 name="incident_outcome_known",

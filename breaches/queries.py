@@ -151,8 +151,12 @@ class FigureQuerySet(models.QuerySet):
                 workforce=nearest_workforce("value", period.midpoint),
                 workforce_as_of=nearest_workforce("as_of", period.midpoint),
             )
-            .filter(Q(direct_rows__gt=0) | Q(role_sum__isnull=False) | Q(outcome_sum__isnull=False)
-                    | Q(both_sum__isnull=False))
+            .filter(
+                Q(direct_rows__gt=0)
+                | Q(role_sum__isnull=False)
+                | Q(outcome_sum__isnull=False)
+                | Q(both_sum__isnull=False)
+            )
         )
         league = [_league_row(row) for row in rows]
         league.sort(key=lambda r: (r["count"] is None, -(r["count"] or 0), r["force__name"]))
@@ -234,4 +238,3 @@ def _attach_notes(contributing: FigureQuerySet, league: list[dict]) -> None:
     )
     for force_id, note in notes:
         by_force[force_id]["notes"].append(note)
-

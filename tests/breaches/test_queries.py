@@ -1,0 +1,149 @@
+"""Queryset methods over the real published figures: values and query counts."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from breaches.models import Dataset, Figure, Force, Source
+from breaches.queries import Level, Period
+
+pytestmark = pytest.mark.django_db
+
+BBW_2016 = Period(dt.date(2011, 6, 1), dt.date(2015, 12, 31))
+
+
+@pytest.fixture
+def bbw():
+    return Figure.objects.for_dataset(Dataset.objects.get(slug="bbw-2016"))
+
+
+def by_force(rows):
+    return {row["force__name"]: row for row in rows}
+
+
+def test_periods_most_common_first(bbw, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        periods = bbw.periods()
+    assert periods == [(BBW_2016, 11)]
+    vpn = Figure.objects.for_dataset(Dataset.objects.get(slug="vpnoverview-2021")).periods()
+    assert vpn[0] == (Period(dt.date(2020, 1, 1), dt.date(2020, 12, 31)), 22)
+
+
+def test_league_by_count_in_published_order(bbw, django_assert_num_queries):
+    with django_assert_num_queries(2):  # the league, then the notes
+        rows = bbw.league(BBW_2016)
+    ranked = [(r["rank"], r["force__name"], r["count"]) for r in rows if r["count"] is not None]
+    assert ranked[:3] == [
+        (1, "West Midlands Police", 488),
+        (2, "Surrey Police", 202),
+        (3, "Humberside Police", 168),
+    ]
+    assert len(ranked) == 10
+    assert sum(count for _, _, count in ranked) == 1301  # 2,315 minus 1,014 unallocated
+    northumbria = by_force(rows)["Northumbria Police"]
+    assert northumbria["count"] is None
+    assert northumbria["status"] == "not-disclosed"
+    assert northumbria["rank"] is None
+    assert rows[-1] is northumbria  # withheld rows come after every ranked row
+
+
+def test_national_figures_are_not_league_rows(bbw):
+    assert all(row["force_id"] is not None for row in bbw.league(BBW_2016))
+
+
+def test_rate_per_1000_officers_uses_the_workforce_figure(bbw):
+    surrey = by_force(bbw.league(BBW_2016))["Surrey Police"]
+    assert surrey["workforce"] == Decimal("1862.78")
+    assert surrey["workforce_as_of"] == dt.date(2015, 3, 31)
+    assert surrey["rate_per_1000"] == Decimal("108.4")  # 202 / 1862.78 * 1000
+
+
+def test_rate_is_absent_without_a_workforce_figure():
+    rows = Figure.objects.for_dataset(Dataset.objects.get(slug="vpnoverview-2021")).league(
+        Period(dt.date(2020, 1, 1), dt.date(2020, 12, 31))
+    )
+    scotland = by_force(rows)["Police Scotland"]
+    assert scotland["count"] == 1
+    assert scotland["workforce"] is None
+    assert scotland["rate_per_1000"] is None
+
+
+def test_outcome_filter_uses_published_figures_and_sums_only_complete_breakdowns(bbw):
+    rows = by_force(bbw.league(BBW_2016, Level(outcome="dismissed")))
+    assert {name: row["count"] for name, row in rows.items()} == {
+        "Surrey Police": 29,
+        "Dorset Police": 4,
+        "North Yorkshire Police": 3,
+        "Cleveland Police": 1,
+    }
+    assert (rows["Surrey Police"]["summed"], rows["Surrey Police"]["lower_bound"]) == (False, False)
+    # Dorset published dismissals only by role (3 officers + 1 staff); its officer and staff
+    # answers add up to its total of 81, so the sum is exact.
+    assert (rows["Dorset Police"]["summed"], rows["Dorset Police"]["lower_bound"]) == (True, False)
+    # Cleveland's one dismissal is a special constable; its roles do not add up to 17.
+    assert rows["Cleveland Police"]["lower_bound"] is True
+
+
+def test_outcome_group_is_a_lower_bound_when_the_breakdown_is_incomplete(bbw):
+    rows = by_force(bbw.league(BBW_2016, Level(outcome="resigned-or-dismissed")))
+    surrey = rows["Surrey Police"]  # 29 dismissed + 9 resigned; outcomes add up to 202
+    assert (surrey["count"], surrey["summed"], surrey["lower_bound"]) == (38, True, False)
+    humberside = rows["Humberside Police"]  # five resigned, dismissals not published
+    assert (humberside["count"], humberside["lower_bound"]) == (5, True)
+    assert "West Midlands Police" not in rows  # no outcome breakdown published: absent, not 0
+
+
+def test_published_zero_is_zero_and_ranked(bbw):
+    rows = by_force(bbw.league(BBW_2016, Level(outcome="criminal-sanction")))
+    assert rows["Humberside Police"]["count"] == 0
+    assert rows["Humberside Police"]["summed"] is False
+
+
+def test_league_notes_come_from_the_figures_behind_the_row(bbw):
+    rows = by_force(bbw.league(BBW_2016))
+    assert any("allegations" in note for note in rows["West Midlands Police"]["notes"])
+    assert rows["Surrey Police"]["notes"] == []
+
+
+def test_headline_shares_computed_from_stored_figures(bbw, django_assert_max_num_queries):
+    with django_assert_max_num_queries(2):
+        headline = bbw.headline()
+        outcomes = {f.outcome: round(f.share * 100) for f in headline["outcomes"]}
+        categories = {f.category: f.count for f in headline["categories"]}
+    assert headline["total"].count == 2315
+    assert outcomes == {
+        "no-formal-action": 55,
+        "resigned-or-dismissed": 13,
+        "criminal-sanction": 3,
+        "warning": 11,
+    }
+    assert categories == {
+        "unauthorised-access": 869,
+        "third-party-disclosure": 877,
+        "pnc-misuse": 25,
+    }
+
+
+def test_headline_follows_a_restated_total(bbw):
+    total = bbw.headline()["total"]
+    total.count = 2000
+    total.save()
+    shares = {f.outcome: round(f.share * 100) for f in bbw.headline()["outcomes"]}
+    assert shares["no-formal-action"] == 64  # 1,283 / 2,000
+
+
+def test_query_count_does_not_grow_with_forces(bbw, django_assert_num_queries):
+    """Figures for 40 more forces (marked as test data) change nothing in the query count."""
+    source = Source.objects.create(title="Test data, not a real figure")
+    listed = bbw.by_force().values_list("force", flat=True)
+    added = list(Force.objects.exclude(pk__in=listed))
+    assert len(added) == 40
+    Figure.objects.bulk_create(
+        Figure(dataset_id=bbw.first().dataset_id, force=force, period_start=BBW_2016.start,
+               period_end=BBW_2016.end, count=1, source=source)
+        for force in added
+    )  # fmt: skip
+    with django_assert_num_queries(2):
+        rows = bbw.league(BBW_2016)
+    assert len(rows) == 51

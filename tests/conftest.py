@@ -1,0 +1,35 @@
+"""Shared fixtures: the test database is created on the embedded PostgreSQL server (or the
+server in DATABASE_URL) and loaded once with the real reference data and figures."""
+
+import io
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+def load_reference_data() -> None:
+    call_command("load_reference_data", stdout=io.StringIO())
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Every `db` test starts from the real fixtures (rolled back after each test)."""
+    with django_db_blocker.unblock():
+        load_reference_data()
+
+
+@pytest.fixture
+def write_csv(tmp_path):
+    """Write rows (lists of cells, header first) to a CSV file and return its path."""
+    import csv
+
+    def write(rows, name="upload.csv", encoding="utf-8"):
+        path = tmp_path / name
+        with path.open("w", newline="", encoding=encoding) as handle:
+            csv.writer(handle).writerows(rows)
+        return path
+
+    return write

@@ -1,0 +1,143 @@
+"""Public pages read by their content, on the real published figures."""
+
+import pytest
+from bs4 import BeautifulSoup
+from django.db import connection
+
+pytestmark = pytest.mark.django_db
+
+
+def soup(response):
+    return BeautifulSoup(response.content.decode(), "html.parser")
+
+
+def league_rows(response):
+    table = soup(response).find("table", class_="league")
+    return [[cell.get_text(" ", strip=True) for cell in row.find_all(["th", "td"])]
+            for row in table.tbody.find_all("tr")]  # fmt: skip
+
+
+def test_home_shows_the_featured_dataset_headline(client, django_assert_max_num_queries):
+    with django_assert_max_num_queries(8):
+        response = client.get("/")
+    assert response.status_code == 200
+    page = soup(response)
+    assert page.find(attrs={"data-figure": "total"}).get_text() == "2,315"
+    shares = {tag["data-outcome"]: tag.get_text() for tag in page.select("[data-outcome]")}
+    assert shares == {
+        "no-formal-action": "55%",
+        "resigned-or-dismissed": "13%",
+        "criminal-sanction": "3%",
+        "warning": "11%",
+    }
+    categories = {tag["data-category"]: tag.get_text() for tag in page.select("[data-category]")}
+    assert categories["unauthorised-access"] == "869"
+    assert categories["third-party-disclosure"] == "877"
+    top = [li.get_text(" ", strip=True) for li in page.select(".top-forces li")]
+    assert top[0].startswith("West Midlands Police") and "488" in top[0]
+    assert "published for 10 forces only" in page.get_text(" ", strip=True)
+    # Every headline number links to where it was read.
+    assert page.select_one(".hero a")["href"].startswith("https://inforrm.org/")
+
+
+def test_home_caveats_and_sources(client):
+    text = soup(client.get("/")).get_text(" ", strip=True)
+    assert "not like for like" in text
+    assert "Staines Informer" in text
+
+
+def test_league_table_by_content(client, django_assert_max_num_queries):
+    with django_assert_max_num_queries(10):
+        response = client.get("/league/?dataset=bbw-2016")
+    assert response.status_code == 200
+    rows = league_rows(response)
+    assert rows[0][:3] == ["1", "West Midlands Police", "488"]
+    by_force = {row[1]: row for row in rows}
+    assert by_force["Surrey Police"][3].startswith("108.4")
+    assert "officers at 31 Mar 2015" in by_force["Surrey Police"][3]
+    assert by_force["Northumbria Police"][2] == "Not disclosed"
+    assert by_force["Northumbria Police"][0] == "–"
+    assert "0" not in by_force["Northumbria Police"][2:4]
+    assert "National" not in " ".join(by_force)
+    assert "Computer Weekly" in by_force["West Midlands Police"][4]
+    assert "1 caveat" in by_force["West Midlands Police"][5]
+
+
+def test_league_lists_forces_without_a_figure_apart(client):
+    page = soup(client.get("/league/?dataset=bbw-2016"))
+    section = page.find("section", class_="no-figure")
+    names = [li.get_text() for li in section.find_all("li")]
+    assert "Metropolitan Police Service" in names
+    assert "Surrey Police" not in names and "Northumbria Police" not in names
+    assert len(names) == 51 - 11
+
+
+def test_league_defaults_to_the_featured_dataset(client):
+    assert league_rows(client.get("/league/"))[0][1] == "West Midlands Police"
+
+
+def test_league_other_dataset_and_period(client):
+    response = client.get("/league/?dataset=vpnoverview-2021&period=2016-01-01~2021-04-30")
+    rows = league_rows(response)
+    assert [row[1] for row in rows] == [
+        "Lancashire Constabulary",
+        "Cheshire Constabulary",
+        "Sussex Police",
+        "Police Service of Northern Ireland",
+    ]
+    by_force = {row[1]: row for row in rows}
+    assert by_force["Police Service of Northern Ireland"][3] == "no workforce figure"
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("dataset=nope", "dataset: There is no dataset with that code."),
+        ("period=2015", "period: Write the period as YYYY-MM-DD~YYYY-MM-DD"),
+        ("period=2015-12-31~2011-01-01", "period: The period ends before it starts."),
+        ("period=" + "9" * 500, "period: A period is two dates"),
+    ],
+)
+def test_league_bad_query_strings_answer_400_naming_the_parameter(client, query, message):
+    response = client.get(f"/league/?{query}")
+    assert response.status_code == 400
+    assert message in soup(response).get_text(" ", strip=True)
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["dataset=", "dataset=bbw-2016&dataset=nope", "dataset=%FF%FE", "unknown=1", "period=~"],
+)
+def test_league_odd_query_strings_never_500(client, query):
+    assert client.get(f"/league/?{query}").status_code in (200, 400)
+
+
+def test_league_period_without_figures_shows_an_empty_table(client):
+    response = client.get("/league/?dataset=bbw-2016&period=1990-01-01~1990-12-31")
+    assert response.status_code == 200
+    assert "No figures at this level." in soup(response).get_text()
+
+
+def test_healthz_answers_when_the_database_does(client):
+    response = client.get("/healthz")
+    assert (response.status_code, response.content) == (200, b"ok\n")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_healthz_503_when_the_database_does_not_answer(client):
+    """Point the connection at a socket folder where no server listens: a real failure."""
+    real = connection.get_connection_params
+
+    def unreachable():
+        return {**real(), "host": "/nonexistent-socket-dir"}
+
+    connection.close()
+    connection.get_connection_params = unreachable
+    try:
+        response = client.get("/healthz")
+    finally:
+        del connection.get_connection_params
+    assert response.status_code == 503
+    assert response.content == b"database unavailable\n"
+    # Once the database answers again, so does the app, without a restart.
+    assert client.get("/healthz").status_code == 200
