@@ -118,7 +118,8 @@ class FigureQuerySet(models.QuerySet):
         Keys: force_id, force__name, force__slug, count (None when not disclosed), status,
         summed (the count adds up published parts), lower_bound (those parts are not a
         complete breakdown, so the true value is at least `count`), source_id, notes,
-        workforce, workforce_as_of, rate_per_1000 (None without a workforce figure), rank.
+        workforce, workforce_as_of, rate_per_1000 (None without a workforce figure),
+        annualised (count per year of the period), rank.
         Rows with a count come first, largest first.
         """
         figures = self.by_force().in_period(period).filter(level.exact("category"))
@@ -158,7 +159,7 @@ class FigureQuerySet(models.QuerySet):
                 | Q(both_sum__isnull=False)
             )
         )
-        league = [_league_row(row) for row in rows]
+        league = [_league_row(row, period) for row in rows]
         league.sort(key=lambda r: (r["count"] is None, -(r["count"] or 0), r["force__name"]))
         _rank(league)
         _attach_notes(figures.filter(direct | all_parts | totals), league)
@@ -174,7 +175,21 @@ def _outcome_target(outcome: str | None) -> tuple[Q, Q]:
     return Q(outcome=outcome), Q(pk__in=[])
 
 
-def _league_row(row: dict) -> dict:
+def annualised(count: int | None, period: Period) -> Decimal | None:
+    """Count per year of the period: the one way figures of unequal periods are compared."""
+    if count is None:
+        return None
+    return (Decimal(count) / Decimal(str(period.years))).quantize(Decimal("0.1"))
+
+
+def per_1000(count: int | None, workforce: Decimal | None) -> Decimal | None:
+    """Count per 1,000 officers; None without a count or a workforce figure."""
+    if count is None or not workforce:
+        return None
+    return (Decimal(count) * 1000 / workforce).quantize(Decimal("0.1"))
+
+
+def _league_row(row: dict, period: Period) -> dict:
     """Choose the published value, or else a sum of parts, and say how far to trust it."""
     total = row["total"]
     if row["direct_rows"]:
@@ -195,9 +210,6 @@ def _league_row(row: dict) -> dict:
             count = row["both_sum"]
             complete = total is not None and row["crosstab_total"] == total
     workforce = row["workforce"]
-    rate = None
-    if count is not None and workforce:
-        rate = (Decimal(count) * 1000 / workforce).quantize(Decimal("0.1"))
     return {
         "force_id": row["force_id"],
         "force__name": row["force__name"],
@@ -209,7 +221,8 @@ def _league_row(row: dict) -> dict:
         "source_id": row["source_id"],
         "workforce": workforce,
         "workforce_as_of": row["workforce_as_of"],
-        "rate_per_1000": rate,
+        "rate_per_1000": per_1000(count, workforce),
+        "annualised": annualised(count, period),
         "notes": [],
     }
 
