@@ -7,7 +7,7 @@ PORT ?= 8000
 # apt needs root: use sudo when we are not root (CI and the dev machines run as root).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test install install-test chromium lint format screenshots
+.PHONY: run test install install-test chromium lint format screenshots db-stop
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,3 +48,7 @@ format: install-test
 
 screenshots: install-test
 	$(BIN)/python docs/screenshots.py
+
+# Ctrl-C on `make run` stops the embedded database too; a process killed by a signal does not.
+db-stop: install
+	$(BIN)/python -c "from config.embedded_db.server import stop; stop()"
