@@ -112,15 +112,17 @@ class FigureQuerySet(models.QuerySet):
         outcomes = [f for f in parts if f.outcome and not f.category]
         return {"total": total, "categories": categories, "outcomes": outcomes}
 
-    def league(self, period: Period, level: Level = Level()) -> list[dict]:
+    def league(self, period: Period, level: Level = Level(), *, details: bool = True) -> list[dict]:
         """One row per force with a figure at `level` in `period` (call on `for_dataset()`).
 
         Keys: force_id, force__name, force__slug, count (None when not disclosed), status,
         summed (the count adds up published parts), lower_bound (those parts are not a
         complete breakdown, so the true value is at least `count`), source_id, notes,
         workforce, workforce_as_of, rate_per_1000 (None without a workforce figure),
-        annualised (count per year of the period), rank.
-        Rows with a count come first, largest first.
+        annualised (count per year of the period), overlapping (the force's parts add up to
+        more than its total), restated (a figure behind the row replaced an earlier value), rank.
+        Rows with a count come first, largest first. With details=False, notes and
+        restatements are not looked up (one query instead of three).
         """
         figures = self.by_force().in_period(period).filter(level.exact("category"))
         target, parts = _outcome_target(level.outcome)
@@ -162,7 +164,11 @@ class FigureQuerySet(models.QuerySet):
         league = [_league_row(row, period) for row in rows]
         league.sort(key=lambda r: (r["count"] is None, -(r["count"] or 0), r["force__name"]))
         _rank(league)
-        _attach_notes(figures.filter(direct | all_parts | totals), league)
+        if not details:
+            return league
+        contributing = figures.filter(direct | all_parts | totals)
+        _attach_notes(contributing, league)
+        _mark_restated(contributing.filter(direct | all_parts), league)
         return league
 
 
@@ -210,6 +216,7 @@ def _league_row(row: dict, period: Period) -> dict:
             count = row["both_sum"]
             complete = total is not None and row["crosstab_total"] == total
     workforce = row["workforce"]
+    part_totals = (row["outcomes_total"], row["roles_total"], row["crosstab_total"])
     return {
         "force_id": row["force_id"],
         "force__name": row["force__name"],
@@ -223,6 +230,8 @@ def _league_row(row: dict, period: Period) -> dict:
         "workforce_as_of": row["workforce_as_of"],
         "rate_per_1000": per_1000(count, workforce),
         "annualised": annualised(count, period),
+        "overlapping": total is not None and any(t is not None and t > total for t in part_totals),
+        "restated": False,
         "notes": [],
     }
 
@@ -237,6 +246,16 @@ def _rank(league: list[dict]) -> None:
         if row["count"] != previous:
             rank, previous = position, row["count"]
         row["rank"] = rank
+
+
+def _mark_restated(contributing: FigureQuerySet, league: list[dict]) -> None:
+    """Flag rows whose figures replaced an earlier published value (one query)."""
+    from .models import FigureRevision
+
+    by_force = {row["force_id"]: row for row in league}
+    restated = FigureRevision.objects.filter(figure__in=contributing.values("pk"))
+    for force_id in restated.order_by().values_list("figure__force_id", flat=True).distinct():
+        by_force[force_id]["restated"] = True
 
 
 def _attach_notes(contributing: FigureQuerySet, league: list[dict]) -> None:

@@ -1,11 +1,14 @@
-"""League tables (django-tables2) over the rows of `Figure.objects.league()`."""
+"""Tables (django-tables2) for the league, the figures browser and the incidents browser."""
 
 import django_tables2 as tables
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.template.defaultfilters import date as format_date
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from breaches.vocabularies import RETURN_STATUSES
+from breaches.vocabularies import OUTCOME_GROUPS, RETURN_STATUSES
+
+from .league import League
 
 SUMMED = "Summed from published parts (by role or by outcome) that add up to the force's total."
 LOWER_BOUND = (
@@ -13,11 +16,65 @@ LOWER_BOUND = (
     "so the true figure is at least this."
 )
 NUMERIC = {"td": {"class": "num"}, "th": {"class": "num"}}
+# Column name -> the `sort` parameter that orders by it.
+SORTABLE = {
+    "rank": "rank",
+    "force": "force",
+    "count": "count",
+    "rate_per_1000": "rate",
+    "annualised": "annualised",
+}
 
 
-def _missing(text: str):
+def missing(text: str):
     # Never a blank cell: a blank reads as zero.
     return format_html('<span class="status">{}</span>', text)
+
+
+def source_link(source):
+    if source is None:
+        return missing("–")
+    publisher = (
+        format_html('<span class="sub">{}</span>', source.publisher) if source.publisher else ""
+    )
+    if not source.url:
+        return format_html("{}{}", source.title, publisher)
+    return format_html('<a href="{}" rel="noopener">{}</a>{}', source.url, source.title, publisher)
+
+
+def caveat_list(notes):
+    if not notes:
+        return missing("none")
+    items = format_html_join("", "<li>{}</li>", ((note,) for note in notes))
+    return format_html(
+        '<details class="caveat"><summary><span class="marker" aria-hidden="true">!</span> '
+        "{} caveat{}</summary><ul>{}</ul></details>",
+        len(notes),
+        "s" if len(notes) > 1 else "",
+        items,
+    )
+
+
+class ShareColumn(tables.Column):
+    """An outcome group as a share of the force's count."""
+
+    def __init__(self, group: str, label: str):
+        super().__init__(
+            accessor=f"share_{group}", verbose_name=f"{label} %", attrs=NUMERIC, empty_values=()
+        )
+        self.group = group
+
+    def render(self, value, record):
+        if record["count"] is None:
+            return missing("–")
+        if not record["has_breakdown"]:
+            return missing("no breakdown published")
+        if value is None:
+            return missing("not published")
+        text = f"{value * 100:.0f}%"
+        if record.get(f"share_{self.group}_lower_bound"):
+            return format_html('<abbr title="{}">≥ {}</abbr>', LOWER_BOUND, text)
+        return text
 
 
 class LeagueTable(tables.Table):
@@ -25,6 +82,8 @@ class LeagueTable(tables.Table):
     force = tables.Column(accessor="force__name", verbose_name="Force")
     count = tables.Column(verbose_name="Count", attrs=NUMERIC, empty_values=())
     rate_per_1000 = tables.Column(verbose_name="Per 1,000 officers", attrs=NUMERIC, empty_values=())
+    annualised = tables.Column(verbose_name="Per year", attrs=NUMERIC, empty_values=())
+    badges = tables.Column(verbose_name="Flags", empty_values=())
     source = tables.Column(verbose_name="Source", empty_values=())
     notes = tables.Column(verbose_name="Caveats", empty_values=())
 
@@ -32,18 +91,44 @@ class LeagueTable(tables.Table):
         template_name = "dashboard/table.html"
         orderable = False
         attrs = {"class": "league"}
-        row_attrs = {"class": lambda record: "withheld" if record["count"] is None else None}
+        row_attrs = {
+            "class": lambda record: "withheld" if record["count"] is None else None,
+            "data-force": lambda record: record["force__slug"],
+        }
 
-    def __init__(self, data, *, caption: str, **kwargs):
-        super().__init__(data, **kwargs)
+    row_header = "force"
+
+    def __init__(self, league: League, *, caption: str, sort_urls: dict, **kwargs):
+        extra = [(f"share_{code}", ShareColumn(code, label)) for code, label in league.share_groups]
+        super().__init__(league.rows, extra_columns=extra, sequence=self._sequence(extra), **kwargs)
         self.caption = caption
+        self.sort_urls = sort_urls
+
+    @staticmethod
+    def _sequence(extra):
+        names = [name for name, _ in extra]
+        return [
+            "rank",
+            "force",
+            "count",
+            "rate_per_1000",
+            "annualised",
+            *names,
+            "badges",
+            "source",
+            "notes",
+        ]
 
     def render_rank(self, value):
-        return value if value is not None else _missing("–")
+        return value if value is not None else missing("–")
+
+    def render_force(self, value, record):
+        url = reverse("dashboard:force", args=[record["force__slug"]])
+        return format_html('<a href="{}">{}</a>', url, value)
 
     def render_count(self, value, record):
         if value is None:
-            return _missing(RETURN_STATUSES.label(record["status"]).lower().capitalize())
+            return missing(RETURN_STATUSES.label(record["status"]).capitalize())
         text = intcomma(value)
         if record["lower_bound"]:
             return format_html('<abbr title="{}">at least {}</abbr>', LOWER_BOUND, text)
@@ -53,35 +138,158 @@ class LeagueTable(tables.Table):
 
     def render_rate_per_1000(self, value, record):
         if record["count"] is None:
-            return _missing("–")
+            return missing("–")
         if value is None:
-            return _missing("no workforce figure")
+            return missing("no workforce figure")
         as_of = format_date(record["workforce_as_of"], "j M Y")
         prefix = "at least " if record["lower_bound"] else ""
         return format_html(
             '{}{}<span class="sub">officers at {}</span>', prefix, f"{value:.1f}", as_of
         )
 
-    def render_source(self, value):
+    def render_annualised(self, value, record):
         if value is None:
-            return _missing("–")
-        publisher = (
-            format_html('<span class="sub">{}</span>', value.publisher) if value.publisher else ""
-        )
-        if not value.url:
-            return format_html("{}{}", value.title, publisher)
-        return format_html(
-            '<a href="{}" rel="noopener">{}</a>{}', value.url, value.title, publisher
+            return missing("–")
+        return f"{'at least ' if record['lower_bound'] else ''}{value:.1f}"
+
+    def render_badges(self, value):
+        if not value:
+            return missing("none")
+        return format_html_join(
+            " ",
+            '<span class="badge badge-{}" title="{}" tabindex="0">{}</span>',
+            ((code, text, code.replace("-", " ")) for code, text in value),
         )
 
-    def render_notes(self, value, record):
-        if not value:
-            return _missing("none")
-        notes = format_html_join("", "<li>{}</li>", ((note,) for note in value))
+    def render_source(self, value):
+        return source_link(value)
+
+    def render_notes(self, value):
+        return caveat_list(value)
+
+
+def sort_urls(request, current: str | None) -> dict[str, dict]:
+    """Header links: first click sorts numbers largest first and names A to Z."""
+    urls = {}
+    current = current or "rank"  # the default order is by rank on the chosen metric
+    params = request.GET.copy()
+    params.pop("_export", None)
+    for column, key in {
+        **SORTABLE,
+        **{f"share_{g}": f"share-{g}" for g in OUTCOME_GROUPS.codes},
+    }.items():
+        ascending_first = key in ("force", "rank")
+        if current == key:
+            target, aria = f"-{key}", "ascending"
+        elif current == f"-{key}":
+            target, aria = key, "descending"
+        else:
+            target, aria = (key if ascending_first else f"-{key}"), None
+        params["sort"] = target
+        urls[column] = {"url": f"?{params.urlencode()}", "aria_sort": aria}
+    return urls
+
+
+class FigureTable(tables.Table):
+    """Every figure, one per row, each with its source and note."""
+
+    dataset = tables.Column(
+        accessor="dataset__slug", verbose_name="Dataset", order_by="dataset__slug"
+    )
+    force = tables.Column(verbose_name="Force", empty_values=(), order_by="force__name")
+    period = tables.Column(
+        accessor="period_start", verbose_name="Period", order_by=("period_start", "period_end")
+    )
+    category = tables.Column(verbose_name="Category", empty_values=())
+    outcome = tables.Column(verbose_name="Outcome", empty_values=())
+    role = tables.Column(verbose_name="Role", empty_values=())
+    count = tables.Column(verbose_name="Count", attrs=NUMERIC, empty_values=())
+    source = tables.Column(verbose_name="Source", empty_values=(), orderable=False)
+    note = tables.Column(verbose_name="Note", empty_values=(), orderable=False)
+
+    class Meta:
+        template_name = "dashboard/table.html"
+        attrs = {"class": "figures"}
+        order_by_field = "sort"
+
+    row_header = "count"
+
+    def __init__(self, data, *, caption: str, **kwargs):
+        super().__init__(data, **kwargs)
+        self.caption = caption
+
+    def render_dataset(self, value, record):
+        url = reverse("dashboard:dataset", args=[value])
+        return format_html('<a href="{}">{}</a>', url, value)
+
+    def render_force(self, value, record):
+        if value is None:
+            return missing("National")
         return format_html(
-            '<details class="caveat"><summary><span class="marker" aria-hidden="true">!</span> '
-            "{} caveat{}</summary><ul>{}</ul></details>",
-            len(value),
-            "s" if len(value) > 1 else "",
-            notes,
+            '<a href="{}">{}</a>', reverse("dashboard:force", args=[value.slug]), value.name
         )
+
+    def render_period(self, value, record):
+        return f"{record.period_start:%-d %b %Y} to {record.period_end:%-d %b %Y}"
+
+    def render_category(self, value, record):
+        return record.get_category_display() if value else missing("all")
+
+    def render_outcome(self, value, record):
+        return record.get_outcome_display() if value else missing("all")
+
+    def render_role(self, value, record):
+        return record.get_role_display() if value else missing("all")
+
+    def render_count(self, value, record):
+        if value is None:
+            return missing(record.get_status_display())
+        return intcomma(value)
+
+    def render_source(self, value):
+        return source_link(value)
+
+    def render_note(self, value):
+        return value or missing("–")
+
+
+class IncidentTable(tables.Table):
+    dataset = tables.Column(accessor="dataset__slug", verbose_name="Dataset")
+    force = tables.Column(verbose_name="Force", order_by="force__name")
+    reference = tables.Column(verbose_name="Reference")
+    occurred_on = tables.Column(verbose_name="Date", empty_values=())
+    category = tables.Column(verbose_name="Category", empty_values=())
+    role = tables.Column(verbose_name="Role", empty_values=())
+    outcomes = tables.Column(verbose_name="Outcomes", empty_values=(), orderable=False)
+    summary = tables.Column(verbose_name="Summary", orderable=False)
+
+    class Meta:
+        template_name = "dashboard/table.html"
+        attrs = {"class": "incidents"}
+
+    row_header = "reference"
+
+    def __init__(self, data, *, caption: str, **kwargs):
+        super().__init__(data, **kwargs)
+        self.caption = caption
+
+    def render_dataset(self, value):
+        return format_html('<a href="{}">{}</a>', reverse("dashboard:dataset", args=[value]), value)
+
+    def render_force(self, value):
+        return format_html(
+            '<a href="{}">{}</a>', reverse("dashboard:force", args=[value.slug]), value.name
+        )
+
+    def render_occurred_on(self, value):
+        return format_date(value, "j M Y") if value else missing("not published")
+
+    def render_category(self, value, record):
+        return record.get_category_display() if value else missing("not coded")
+
+    def render_role(self, value, record):
+        return record.get_role_display() if value else missing("not published")
+
+    def render_outcomes(self, record):
+        outcomes = [outcome.get_outcome_display() for outcome in record.outcomes.all()]
+        return ", ".join(outcomes) if outcomes else missing("not published")

@@ -1,4 +1,4 @@
-"""Public pages: parse the query string with a form, query, build, render."""
+"""Public pages: parse the query string (form or FilterSet) -> query -> build -> render."""
 
 from django.conf import settings
 from django.db import DatabaseError, connection
@@ -8,14 +8,24 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from breaches.models import Dataset, Figure, Force, Source
+from breaches.queries import Level, Period
+from breaches.vocabularies import CATEGORIES, OUTCOMES, ROLES
 
-from .forms import LeagueForm
-from .tables import LeagueTable
+from . import exports
+from .filters import LeagueFilter, error_summary
+from .league import build_league
+from .league_export import about_dataset, league_columns
+from .tables import LeagueTable, sort_urls
 
 
-def bad_request(request, form):
+def bad_request(request, problems: list[str]):
     """400 page naming each invalid parameter (DESIGN.md section 5: never a 500)."""
-    return render(request, "400.html", {"problems": form.error_summary()}, status=400)
+    return render(request, "400.html", {"problems": problems}, status=400)
+
+
+def export_format(request) -> str | None:
+    fmt = request.GET.get("_export")
+    return fmt if fmt in exports.FORMATS else None
 
 
 @require_safe
@@ -44,35 +54,93 @@ def home(request):
 
 @require_safe
 def league(request):
-    form = LeagueForm(request.GET)
-    if not form.is_valid():
-        return bad_request(request, form)
-    dataset = form.cleaned_data["dataset"]
-    figures = Figure.objects.for_dataset(dataset)
-    periods = figures.periods()
-    period = form.cleaned_data["period"] or (periods[0][0] if periods else None)
-    rows = figures.league(period) if period else []
-    sources = Source.objects.in_bulk({row["source_id"] for row in rows if row["source_id"]})
-    for row in rows:
-        row["source"] = sources.get(row["source_id"])
-    listed = {row["force_id"] for row in rows}
+    filterset = LeagueFilter(request.GET, queryset=Force.objects.all())
+    problems = error_summary(filterset) if not filterset.is_valid() else []
+    if request.GET.get("_export") and not export_format(request):
+        problems.append("_export: use csv, xlsx or json.")
+    if problems:
+        return bad_request(request, problems)
+    dataset = filterset.chosen_dataset()
+    periods = Figure.objects.for_dataset(dataset).periods()
+    period = filterset.selected("period") or (periods[0][0] if periods else None)
+    level = Level(*(filterset.selected(name) for name in ("category", "outcome", "role")))
+    metric = filterset.selected("metric", "count")
+    filtered = any(filterset.selected(name) for name in ("nation", "kind", "region"))
+    force_ids = set(filterset.qs.values_list("pk", flat=True)) if filtered else None
+    sort = filterset.selected("sort")
+    league = build_league(dataset, period, level, metric, force_ids, sort)
+    if fmt := export_format(request):
+        return _export_league(fmt, league)
+    listed = {row["force_id"] for row in league.rows}
     table = LeagueTable(
-        rows,
-        caption=f"{dataset.title}: {dataset.get_unit_display().lower()} per force, {period}"
-        if period
-        else dataset.title,
+        league, caption=_caption(dataset, period, level), sort_urls=sort_urls(request, sort)
     )
     return render(
         request,
         "dashboard/league.html",
         {
-            "form": form,
+            "filterset": filterset,
             "dataset": dataset,
-            "datasets": Dataset.objects.all(),
             "period": period,
             "periods": periods,
             "table": table,
-            "no_figure": Force.objects.exclude(pk__in=listed),
+            "league": league,
+            "metric": metric,
+            "no_figure": filterset.qs.exclude(pk__in=listed) if period else Force.objects.none(),
+        },
+    )
+
+
+def _caption(dataset: Dataset, period: Period | None, level: Level) -> str:
+    labels = [
+        vocabulary.label(value)
+        for value, vocabulary in (
+            (level.category, CATEGORIES),
+            (level.outcome, OUTCOMES),
+            (level.role, ROLES),
+        )
+        if value
+    ]
+    breakdown = f" ({', '.join(labels)})" if labels else ""
+    unit = dataset.get_unit_display().lower()
+    return f"{dataset.title}: {unit}{breakdown} per force, {period}" if period else dataset.title
+
+
+def _export_league(fmt: str, league):
+    return exports.export_response(
+        fmt,
+        name=f"league-{league.dataset.slug}",
+        columns=league_columns(league),
+        rows=league.rows,
+        about=about_dataset(league.dataset),
+    )
+
+
+@require_safe
+def about(request):
+    from breaches.vocabularies import (
+        CATEGORIES,
+        DETAILED_OUTCOMES,
+        OUTCOME_GROUPS,
+        RETURN_STATUSES,
+        ROLES,
+        UNITS,
+    )
+
+    groups = [
+        (group, [t for t in DETAILED_OUTCOMES.terms if t.group == group.code])
+        for group in OUTCOME_GROUPS.terms
+    ]
+    return render(
+        request,
+        "dashboard/about.html",
+        {
+            "categories": CATEGORIES.terms,
+            "outcome_groups": groups,
+            "roles": ROLES.terms,
+            "statuses": RETURN_STATUSES.terms,
+            "units": UNITS.terms,
+            "datasets": Dataset.objects.all(),
         },
     )
 

@@ -1,0 +1,131 @@
+"""The figures and incidents browsers: filter, search, sort, paginate, export."""
+
+from django.http import Http404
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+from django_tables2 import RequestConfig
+
+from breaches.models import Figure, Incident
+
+from . import exports
+from .exports import Column
+from .filters import FigureFilter, IncidentFilter, error_summary
+from .tables import FigureTable, IncidentTable
+from .views import bad_request, export_format
+
+PER_PAGE = 50
+
+FIGURE_COLUMNS = [
+    Column("dataset", "dataset"),
+    Column("force", "force"),
+    Column("force_code", "force code"),
+    Column("period_start", "period start"),
+    Column("period_end", "period end"),
+    Column("category", "category"),
+    Column("outcome", "outcome"),
+    Column("role", "role"),
+    Column("count", "count"),
+    Column("status", "status"),
+    Column("note", "note"),
+    Column("source_title", "source"),
+    Column("source_publisher", "source publisher"),
+    Column("source_date", "source date"),
+    Column("source_url", "source URL"),
+]
+INCIDENT_COLUMNS = [
+    Column("dataset", "dataset"),
+    Column("force", "force"),
+    Column("reference", "reference"),
+    Column("occurred_on", "occurred on"),
+    Column("category", "category"),
+    Column("role", "role"),
+    Column("outcomes", "outcomes"),
+    Column("summary", "summary"),
+]
+
+
+def _figure_row(figure) -> dict:
+    return {
+        "dataset": figure.dataset.slug,
+        "force": figure.force.name if figure.force else "National",
+        "force_code": figure.force.slug if figure.force else "",
+        "period_start": figure.period_start,
+        "period_end": figure.period_end,
+        "category": figure.category or "all",
+        "outcome": figure.outcome or "all",
+        "role": figure.role or "all",
+        "count": figure.count,
+        "status": figure.status,
+        "note": figure.note,
+        "source_title": figure.source.title,
+        "source_publisher": figure.source.publisher,
+        "source_date": figure.source.published_on,
+        "source_url": figure.source.url,
+    }
+
+
+def _incident_row(incident) -> dict:
+    return {
+        "dataset": incident.dataset.slug,
+        "force": incident.force.name,
+        "reference": incident.reference,
+        "occurred_on": incident.occurred_on,
+        "category": incident.category or "",
+        "role": incident.role or "",
+        "outcomes": [o.outcome for o in incident.outcomes.all()],
+        "summary": incident.summary,
+    }
+
+
+def _browse(request, *, filterset, table_class, caption, template, columns, to_row, name):
+    problems = error_summary(filterset) if not filterset.is_valid() else []
+    if request.GET.get("_export") and not export_format(request):
+        problems.append("_export: use csv, xlsx or json.")
+    if problems:
+        return bad_request(request, problems)
+    table = table_class(filterset.qs, caption=caption)
+    try:
+        RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
+    except Http404:  # django-tables2's answer to a page number past the end
+        return bad_request(request, ["page: there is no such page."])
+    if fmt := export_format(request):
+        rows = [to_row(row.record) for row in table.rows]  # every filtered row, in table order
+        about = [("Filters", request.GET.urlencode() or "none"), ("Rows", str(len(rows)))]
+        return exports.export_response(fmt, name=name, columns=columns, rows=rows, about=about)
+    return render(request, template, {"filterset": filterset, "table": table})
+
+
+@require_safe
+def figures(request):
+    queryset = Figure.objects.select_related("dataset", "force", "source").order_by(
+        "-dataset__published_on", "force__name", "period_start", "category", "outcome", "role"
+    )
+    return _browse(
+        request,
+        filterset=FigureFilter(request.GET, queryset=queryset),
+        table_class=FigureTable,
+        caption="Published figures",
+        template="dashboard/figures.html",
+        columns=FIGURE_COLUMNS,
+        to_row=_figure_row,
+        name="figures",
+    )
+
+
+@require_safe
+def incidents(request):
+    queryset = (
+        Incident.objects.select_related("dataset", "force")
+        .prefetch_related("outcomes")
+        .order_by("dataset", "force__name", "reference")
+    )
+    return _browse(
+        request,
+        filterset=IncidentFilter(request.GET, queryset=queryset),
+        table_class=IncidentTable,
+        caption="Incident records",
+        template="dashboard/incidents.html",
+        columns=INCIDENT_COLUMNS,
+        to_row=_incident_row,
+        name="incidents",
+    )

@@ -1,0 +1,126 @@
+"""Force and dataset pages: everything published about one force or in one dataset."""
+
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
+
+from breaches.models import Dataset, EnforcementAction, Figure, Force, Return
+from breaches.queries import Period, annualised
+
+from .tables import FigureTable
+
+
+@require_safe
+def forces(request):
+    listed = Force.objects.annotate(
+        figures_published=Count("figures", filter=Q(figures__count__isnull=False)),
+        datasets=Count("figures__dataset", distinct=True),
+    ).order_by("kind", "name")
+    return render(request, "dashboard/forces.html", {"forces": listed})
+
+
+@require_safe
+def force(request, slug):
+    force = get_object_or_404(Force, slug=slug)
+    figures = Figure.objects.filter(force=force).select_related("dataset", "source")
+    totals = _totals_over_time(force)
+    return render(
+        request,
+        "dashboard/force.html",
+        {
+            "force": force,
+            "aliases": force.aliases.all(),
+            "table": FigureTable(
+                figures.order_by(
+                    "-dataset__published_on", "period_start", "category", "outcome", "role"
+                ),
+                caption=f"Every published figure for {force.name}",
+            ),
+            "totals": totals,
+            "outcomes": _outcome_breakdowns(figures),
+            "actions": EnforcementAction.objects.filter(force=force),
+            "leagues": _leagues(force),
+        },
+    )
+
+
+def _totals_over_time(force: Force) -> list[dict]:
+    """The force's totals (all categories, outcomes, roles), each with its annualised rate."""
+    rows = list(
+        Figure.objects.filter(force=force, category=None, outcome=None, role=None)
+        .select_related("dataset", "source")
+        .order_by("period_start", "period_end")
+    )
+    for figure in rows:
+        period = Period(figure.period_start, figure.period_end)
+        figure.per_year = annualised(figure.count, period)
+        figure.period_label = str(period)
+    return rows
+
+
+def _outcome_breakdowns(figures) -> list[dict]:
+    """Outcome figures grouped by dataset and period, roles kept apart."""
+    groups: dict[tuple, dict] = {}
+    for figure in figures.filter(outcome__isnull=False, category=None).order_by(
+        "-dataset__published_on", "period_start", "outcome", "role"
+    ):
+        key = (figure.dataset_id, figure.period_start, figure.period_end)
+        group = groups.setdefault(
+            key,
+            {
+                "dataset": figure.dataset,
+                "period": Period(figure.period_start, figure.period_end),
+                "figures": [],
+            },
+        )
+        group["figures"].append(figure)
+    return list(groups.values())
+
+
+def _leagues(force: Force) -> list[dict]:
+    """The league tables (dataset and period) in which the force has a row."""
+    rows = (
+        Figure.objects.filter(force=force, category=None, outcome=None, role=None)
+        .values("dataset__slug", "dataset__title", "period_start", "period_end")
+        .order_by("dataset__slug", "period_start")
+        .distinct()
+    )
+    return [{**row, "period": Period(row["period_start"], row["period_end"])} for row in rows]
+
+
+@require_safe
+def datasets(request):
+    listed = Dataset.objects.annotate(
+        figure_count=Count("figures"),
+        forces_with_figures=Count(
+            "figures__force", filter=Q(figures__count__isnull=False), distinct=True
+        ),
+    )
+    return render(request, "dashboard/datasets.html", {"datasets": listed})
+
+
+@require_safe
+def dataset(request, slug):
+    dataset = get_object_or_404(Dataset, slug=slug)
+    figures = Figure.objects.for_dataset(dataset)
+    disclosed = Force.objects.filter(
+        figures__dataset=dataset, figures__count__isnull=False
+    ).distinct()
+    withheld = Return.objects.filter(dataset=dataset).exclude(status="disclosed")
+    withheld = withheld.select_related("force")
+    covered = figures.by_force().values("force")
+    return render(
+        request,
+        "dashboard/dataset.html",
+        {
+            "dataset": dataset,
+            "periods": figures.periods(),
+            "national": figures.national()
+            .select_related("source")
+            .order_by("period_start", "category", "outcome", "role"),
+            "disclosed": disclosed,
+            "withheld": withheld,
+            "no_figure": Force.objects.exclude(pk__in=covered),
+            "incident_count": dataset.incidents.count(),
+        },
+    )

@@ -1,0 +1,147 @@
+"""Query-string filters (django-filter): each page's URL is its permalink.
+
+Invalid values are answered with a 400 page naming the parameter (DESIGN.md section 5),
+so views check `filterset.is_valid()` rather than silently showing everything.
+"""
+
+import django_filters
+from django import forms
+from django.conf import settings
+from django.contrib.postgres.search import SearchQuery, SearchVector
+
+from breaches.models import Dataset, Figure, Force, Incident
+from breaches.vocabularies import CATEGORIES, OUTCOMES, ROLES
+
+from .forms import PeriodField
+from .league import SORT_KEYS
+
+METRICS = [
+    ("count", "Count"),
+    ("per-1000-officers", "Rate per 1,000 officers"),
+    ("annualised", "Per year (annualised)"),
+]
+
+
+def _choices(field: str) -> list[tuple[str, str]]:
+    values = Force.objects.exclude(**{field: ""}).order_by(field).values_list(field, flat=True)
+    return [(value, value) for value in values.distinct()]
+
+
+def _keep(queryset, name, value):
+    """For parameters that choose what to compute rather than which rows to keep."""
+    return queryset
+
+
+class PeriodFilter(django_filters.Filter):
+    field_class = PeriodField
+
+
+class LeagueFilter(django_filters.FilterSet):
+    """Filters a league table: dataset and breakdown choose the figures; the rest the forces."""
+
+    dataset = django_filters.ModelChoiceFilter(
+        queryset=Dataset.objects.all(),
+        to_field_name="slug",
+        method=_keep,
+        empty_label=None,
+        error_messages={"invalid_choice": "There is no dataset with that code."},
+    )
+    period = PeriodFilter(method=_keep, help_text="YYYY-MM-DD~YYYY-MM-DD")
+    metric = django_filters.ChoiceFilter(choices=METRICS, method=_keep, empty_label=None)
+    category = django_filters.ChoiceFilter(
+        choices=CATEGORIES.choices, method=_keep, empty_label="All categories"
+    )
+    outcome = django_filters.ChoiceFilter(
+        choices=OUTCOMES.choices, method=_keep, empty_label="All outcomes"
+    )
+    role = django_filters.ChoiceFilter(choices=ROLES.choices, method=_keep, empty_label="All roles")
+    nation = django_filters.ChoiceFilter(
+        choices=lambda: _choices("nation"), empty_label="All nations"
+    )
+    kind = django_filters.ChoiceFilter(choices=Force.KINDS, empty_label="All kinds of force")
+    region = django_filters.ChoiceFilter(
+        choices=lambda: _choices("region"), empty_label="All regions"
+    )
+    sort = django_filters.ChoiceFilter(
+        choices=[(f"{d}{key}", f"{d}{key}") for key in SORT_KEYS for d in ("", "-")], method=_keep
+    )
+
+    class Meta:
+        model = Force
+        fields = ["nation", "kind", "region"]
+
+    def selected(self, name: str, default=None):
+        value = self.form.cleaned_data.get(name)
+        return value if value not in (None, "") else default
+
+    def chosen_dataset(self) -> Dataset | None:
+        return (
+            self.selected("dataset")
+            or Dataset.objects.filter(slug=settings.FEATURED_DATASET).first()
+        )
+
+
+class FigureFilter(django_filters.FilterSet):
+    """The figures browser: every figure, filterable and searchable."""
+
+    q = django_filters.CharFilter(method="search", label="Search notes and sources", max_length=200)
+    dataset = django_filters.ModelChoiceFilter(
+        queryset=Dataset.objects.all(), to_field_name="slug", empty_label="All datasets"
+    )
+    force = django_filters.ModelChoiceFilter(
+        queryset=Force.objects.all(), to_field_name="slug", empty_label="All forces"
+    )
+    national = django_filters.BooleanFilter(
+        field_name="force",
+        lookup_expr="isnull",
+        label="National figures only",
+        widget=forms.Select(
+            choices=[
+                ("", "Forces and national"),
+                ("true", "National only"),
+                ("false", "Forces only"),
+            ]
+        ),
+    )
+    category = django_filters.ChoiceFilter(choices=CATEGORIES.choices, empty_label="Any category")
+    outcome = django_filters.ChoiceFilter(choices=OUTCOMES.choices, empty_label="Any outcome")
+    role = django_filters.ChoiceFilter(choices=ROLES.choices, empty_label="Any role")
+
+    class Meta:
+        model = Figure
+        fields = ["q", "dataset", "force", "national", "category", "outcome", "role"]
+
+    def search(self, queryset, name, value):
+        vector = SearchVector("note", "source__title", "source__publisher", config="english")
+        return queryset.annotate(search=vector).filter(search=SearchQuery(value, config="english"))
+
+
+class IncidentFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label="Search summaries", max_length=200)
+    dataset = django_filters.ModelChoiceFilter(
+        queryset=Dataset.objects.all(), to_field_name="slug", empty_label="All datasets"
+    )
+    force = django_filters.ModelChoiceFilter(
+        queryset=Force.objects.all(), to_field_name="slug", empty_label="All forces"
+    )
+    category = django_filters.ChoiceFilter(choices=CATEGORIES.choices, empty_label="Any category")
+    role = django_filters.ChoiceFilter(choices=ROLES.choices, empty_label="Any role")
+    outcome = django_filters.ChoiceFilter(
+        field_name="outcomes__outcome",
+        choices=OUTCOMES.choices,
+        empty_label="Any outcome",
+        distinct=True,
+    )
+
+    class Meta:
+        model = Incident
+        fields = ["q", "dataset", "force", "category", "role", "outcome"]
+
+    def search(self, queryset, name, value):
+        vector = SearchVector("summary", "reference", config="english")
+        return queryset.annotate(search=vector).filter(search=SearchQuery(value, config="english"))
+
+
+def error_summary(filterset) -> list[str]:
+    """'parameter: message' for each invalid query-string parameter."""
+    return [f"{name}: {' '.join(errors)}" for name, errors in filterset.form.errors.items()]

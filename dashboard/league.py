@@ -1,0 +1,161 @@
+"""The league table page's rows: the queryset's league plus what the page adds to it
+(the chosen metric and rank, outcome shares, badges, sources).
+
+Everything here composes `Figure.objects` methods; the counting rules live in
+breaches/queries.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from breaches.models import Dataset, Figure, Return, Source
+from breaches.queries import Level, Period
+from breaches.vocabularies import OUTCOME_GROUPS
+
+METRIC_KEYS = {"count": "count", "per-1000-officers": "rate_per_1000", "annualised": "annualised"}
+SMALL_NUMBER = 10  # a rate resting on fewer breaches than this moves a lot with one case
+SORT_KEYS = {
+    "rank": "rank",
+    "force": "force__name",
+    "count": "count",
+    "rate": "rate_per_1000",
+    "annualised": "annualised",
+    **{f"share-{group}": f"share_{group}" for group in OUTCOME_GROUPS.codes},
+}
+
+BADGES = {
+    "partial-period": "Partial period: covers {period}, not the dataset's whole period "
+    "({dataset_period}).",
+    "force-caveat": "The force or the source attached a caveat to this figure: read it before "
+    "comparing.",
+    "restated": "Restated: this figure replaced an earlier published value.",
+    "overlap": "Overlapping breakdown: the force's parts add up to more than its total, so "
+    "they overlap.",
+    "small-number": "Small number: this rate rests on fewer than 10 cases.",
+}
+
+
+@dataclass
+class League:
+    dataset: Dataset
+    period: Period | None
+    level: Level
+    metric: str
+    rows: list[dict]
+
+    @property
+    def share_groups(self) -> list[tuple[str, str]]:
+        """Outcome-share columns: only when the table is not already one outcome."""
+        return [] if self.level.outcome else OUTCOME_GROUPS.choices
+
+
+def build_league(
+    dataset: Dataset,
+    period: Period | None,
+    level: Level,
+    metric: str,
+    force_ids: set[int] | None,
+    sort: str | None,
+) -> League:
+    """The rows shown (and exported) for one dataset, period, level and metric."""
+    figures = Figure.objects.for_dataset(dataset)
+    rows = figures.league(period, level) if period else []
+    if force_ids is not None:
+        rows = [row for row in rows if row["force_id"] in force_ids]
+    league = League(dataset, period, level, metric, rows)
+    _add_sources(rows)
+    _add_shares(league, figures)
+    _add_caveats(league)
+    _rank_by_metric(rows, METRIC_KEYS[metric])
+    _sort(rows, sort, METRIC_KEYS[metric])
+    return league
+
+
+def _add_sources(rows: list[dict]) -> None:
+    sources = Source.objects.in_bulk({row["source_id"] for row in rows if row["source_id"]})
+    for row in rows:
+        source = sources.get(row["source_id"])
+        row["source"] = source
+        row["source_title"] = source.title if source else ""
+        row["source_url"] = source.url if source else ""
+
+
+def _add_shares(league: League, figures) -> None:
+    """Each outcome group as a share of the force's count; None = no breakdown published."""
+    by_force = {row["force_id"]: row for row in league.rows}
+    for row in league.rows:
+        row["has_breakdown"] = False
+    for group, _ in league.share_groups:
+        level = Level(league.level.category, group, league.level.role)
+        for part in figures.league(league.period, level, details=False):
+            row = by_force.get(part["force_id"])
+            if row is None or part["count"] is None:
+                continue
+            row["has_breakdown"] = True
+            share = Decimal(part["count"]) / row["count"] if row["count"] else None
+            row[f"share_{group}"] = share
+            row[f"share_{group}_lower_bound"] = part["lower_bound"]
+    for row in league.rows:
+        for group, _ in league.share_groups:
+            row.setdefault(f"share_{group}", None)
+
+
+def _add_caveats(league: League) -> None:
+    dataset, period = league.dataset, league.period
+    returns = dict(
+        Return.objects.filter(dataset=dataset, force_id__in=[r["force_id"] for r in league.rows])
+        .exclude(caveat="")
+        .values_list("force_id", "caveat")
+    )
+    partial = period and (period.start, period.end) != (dataset.period_start, dataset.period_end)
+    dataset_period = Period(dataset.period_start, dataset.period_end)
+    for row in league.rows:
+        if returns.get(row["force_id"]):
+            row["notes"] = [returns[row["force_id"]], *row["notes"]]
+        badges = []
+        if partial:
+            badges.append("partial-period")
+        if row["notes"]:
+            badges.append("force-caveat")
+        if row["restated"]:
+            badges.append("restated")
+        if row["overlapping"]:
+            badges.append("overlap")
+        if league.metric != "count" and row["count"] is not None and row["count"] < SMALL_NUMBER:
+            badges.append("small-number")
+        row["badges"] = [
+            (code, BADGES[code].format(period=period, dataset_period=dataset_period))
+            for code in badges
+        ]
+        row["caveat_text"] = " | ".join(row["notes"])
+        row["badge_codes"] = " ".join(code for code, _ in row["badges"])
+
+
+def _rank_by_metric(rows: list[dict], key: str) -> None:
+    """Standard competition ranking (1, 2, 2, 4) on the metric; rows without it unranked."""
+    ordered = sorted((r for r in rows if r[key] is not None), key=lambda r: -r[key])
+    previous, rank = None, 0
+    for position, row in enumerate(ordered, start=1):
+        if row[key] != previous:
+            rank, previous = position, row[key]
+        row["rank"] = rank
+    for row in rows:
+        if row[key] is None:
+            row["rank"] = None
+
+
+def _sort(rows: list[dict], sort: str | None, metric_key: str) -> None:
+    """Sort in place by `sort` (`-` for descending; default: the metric, largest first).
+
+    Missing values (not disclosed, no workforce figure) always come last, whatever the
+    direction, and ties are in force-name order.
+    """
+    key, descending = metric_key, True
+    if sort:
+        key, descending = SORT_KEYS[sort.lstrip("-")], sort.startswith("-")
+    rows.sort(key=lambda row: row["force__name"])
+    present = [row for row in rows if row.get(key) is not None]
+    present.sort(key=lambda row: row[key], reverse=descending)
+    rows[:] = present + [row for row in rows if row.get(key) is None]

@@ -1,0 +1,49 @@
+"""The columns of a league table download, and the notes that travel with it."""
+
+from breaches.models import Dataset, Source
+
+from .exports import Column
+from .league import League
+
+
+def league_columns(league: League) -> list[Column]:
+    shares = [
+        Column(f"share_{code}", f"share {label.lower()}") for code, label in league.share_groups
+    ]
+    return [
+        Column("rank", "rank"),
+        Column("force__name", "force"),
+        Column("force__slug", "force code"),
+        Column("count", "count"),
+        Column("status", "status"),
+        Column("summed", "summed from parts"),
+        Column("lower_bound", "at least (incomplete breakdown)"),
+        Column("rate_per_1000", "per 1,000 officers"),
+        Column("workforce", "officers (FTE)"),
+        Column("workforce_as_of", "officers as of"),
+        Column("annualised", "per year"),
+        *shares,
+        Column("badge_codes", "flags"),
+        Column("caveat_text", "caveats"),
+        Column("source_title", "source"),
+        Column("source_url", "source URL"),
+    ]
+
+
+def about_dataset(dataset: Dataset) -> list[tuple[str, str]]:
+    """The dataset's definition, caveats and sources, for the sheet beside the figures."""
+    about = [
+        ("Dataset", f"{dataset.title} ({dataset.publisher}, {dataset.published_on:%d %B %Y})"),
+        ("Code", dataset.slug),
+        ("Period", f"{dataset.period_start:%d %B %Y} to {dataset.period_end:%d %B %Y}"),
+        ("Unit counted", dataset.get_unit_display()),
+        ("Definition", dataset.definition),
+        ("Caveat", dataset.caveat or "none"),
+        ("Publication", dataset.url),
+        ("Not disclosed", "A blank count with a status: the force gave no figure. It is not zero."),
+    ]
+    for source in Source.objects.filter(figures__dataset=dataset).distinct():
+        about.append(
+            ("Source", " | ".join(filter(None, [source.title, source.publisher, source.url])))
+        )
+    return about
