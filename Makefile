@@ -35,11 +35,16 @@ chromium:
 		echo "Installing Debian's chromium for the browser tests"; \
 		$(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# axe-core for the accessibility tests, from the npm registry (pinned; no lock file needed).
+AXE := node_modules/axe-core/axe.min.js
+$(AXE):
+	npm install --no-save --no-package-lock --silent axe-core@4.14.1
+
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: install-test chromium lint
+test: install-test chromium $(AXE) lint
 	$(BIN)/pytest
 
 format: install-test

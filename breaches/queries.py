@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models import Count, ExpressionWrapper, F, Max, Min, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Cast, Coalesce
 
-from .vocabularies import OUTCOME_GROUPS, OUTCOMES, outcomes_in_group
+from .vocabularies import DETAILED_OUTCOMES, OUTCOME_GROUPS, outcomes_in_group
 
 OFFICERS = "officers-fte"
 
@@ -132,7 +132,9 @@ class FigureQuerySet(models.QuerySet):
         by_both = parts & Q(role__isnull=False) if level.role is None else Q(pk__in=[])
         all_parts = by_role | by_outcome | by_both
         totals = Q(outcome__isnull=True, role__isnull=True)
-        detailed = Q(outcome__in=OUTCOMES.codes)
+        # Completeness sums use detailed outcomes only: a group figure published beside its
+        # own parts would be counted twice and could make an incomplete breakdown look whole.
+        detailed = Q(outcome__in=DETAILED_OUTCOMES.codes)
         rows = (
             # Aggregate over all the force's rows at this category, not only the matching
             # ones: completeness compares the whole breakdown with the force's total.
@@ -161,7 +163,7 @@ class FigureQuerySet(models.QuerySet):
                 | Q(both_sum__isnull=False)
             )
         )
-        league = [_league_row(row, period) for row in rows]
+        league = [_league_row(row, period, level.outcome) for row in rows]
         league.sort(key=lambda r: (r["count"] is None, -(r["count"] or 0), r["force__name"]))
         _rank(league)
         if not details:
@@ -195,7 +197,7 @@ def per_1000(count: int | None, workforce: Decimal | None) -> Decimal | None:
     return (Decimal(count) * 1000 / workforce).quantize(Decimal("0.1"))
 
 
-def _league_row(row: dict, period: Period) -> dict:
+def _league_row(row: dict, period: Period, outcome: str | None) -> dict:
     """Choose the published value, or else a sum of parts, and say how far to trust it."""
     total = row["total"]
     if row["direct_rows"]:
@@ -208,7 +210,10 @@ def _league_row(row: dict, period: Period) -> dict:
         summed = True
         if row["role_sum"] is not None:
             count = row["role_sum"]
-            complete = total is not None and total in (row["roles_total"], row["crosstab_total"])
+            # Roles adding up to the total say nothing about one outcome's roles: only a
+            # complete outcome-by-role table makes an outcome's role sum exact.
+            whole = row["crosstab_total"] if outcome else row["roles_total"]
+            complete = total is not None and whole == total
         elif row["outcome_sum"] is not None:
             count = row["outcome_sum"]
             complete = total is not None and row["outcomes_total"] == total
@@ -253,6 +258,7 @@ def _mark_restated(contributing: FigureQuerySet, league: list[dict]) -> None:
     from .models import FigureRevision
 
     by_force = {row["force_id"]: row for row in league}
+    contributing = contributing.filter(force_id__in=by_force)
     restated = FigureRevision.objects.filter(figure__in=contributing.values("pk"))
     for force_id in restated.order_by().values_list("figure__force_id", flat=True).distinct():
         by_force[force_id]["restated"] = True

@@ -1,13 +1,16 @@
 """Force and dataset pages: everything published about one force or in one dataset."""
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from breaches.models import Dataset, EnforcementAction, Figure, Force, Return
 from breaches.queries import Period, annualised
+from breaches.vocabularies import OUTCOME_GROUPS, OUTCOMES, group_of
 
 from .tables import FigureTable
+
+BREAKDOWN = ("category", "outcome", "role")  # "all" (NULL) first: totals before their parts
 
 
 @require_safe
@@ -32,9 +35,13 @@ def force(request, slug):
             "aliases": force.aliases.all(),
             "table": FigureTable(
                 figures.order_by(
-                    "-dataset__published_on", "period_start", "category", "outcome", "role"
+                    "-dataset__published_on",
+                    "period_start",
+                    "period_end",
+                    *(F(name).asc(nulls_first=True) for name in BREAKDOWN),
                 ),
                 caption=f"Every published figure for {force.name}",
+                exclude=("force",),
             ),
             "totals": totals,
             "outcomes": _outcome_breakdowns(figures),
@@ -74,7 +81,15 @@ def _outcome_breakdowns(figures) -> list[dict]:
             },
         )
         group["figures"].append(figure)
+    for group in groups.values():  # in vocabulary order: groups, then their outcomes
+        group["figures"].sort(key=lambda f: (_outcome_order(f.outcome), f.role or ""))
     return list(groups.values())
+
+
+def _outcome_order(code: str) -> tuple[int, int]:
+    """Groups in vocabulary order, each followed by its detailed outcomes."""
+    group = group_of(code) or code
+    return OUTCOME_GROUPS.codes.index(group), OUTCOMES.codes.index(code)
 
 
 def _leagues(force: Force) -> list[dict]:
@@ -117,7 +132,7 @@ def dataset(request, slug):
             "periods": figures.periods(),
             "national": figures.national()
             .select_related("source")
-            .order_by("period_start", "category", "outcome", "role"),
+            .order_by("period_start", *(F(f).asc(nulls_first=True) for f in BREAKDOWN)),
             "disclosed": disclosed,
             "withheld": withheld,
             "no_figure": Force.objects.exclude(pk__in=covered),

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchVector
 
 from breaches.models import Dataset, Figure, Force, Incident
-from breaches.vocabularies import CATEGORIES, OUTCOMES, ROLES
+from breaches.vocabularies import CATEGORIES, DETAILED_OUTCOMES, OUTCOME_GROUPS, OUTCOMES, ROLES
 
 from .forms import PeriodField
 from .league import SORT_KEYS
@@ -32,6 +32,22 @@ def _keep(queryset, name, value):
     return queryset
 
 
+def _outcome_choices():
+    """Outcome groups with their detailed outcomes beneath them, as the vocabulary nests."""
+    return [
+        (
+            group.label,
+            [(group.code, f"{group.label} (all)")]
+            + [
+                (term.code, term.label)
+                for term in DETAILED_OUTCOMES.terms
+                if term.group == group.code
+            ],
+        )
+        for group in OUTCOME_GROUPS.terms
+    ]
+
+
 class PeriodFilter(django_filters.Filter):
     field_class = PeriodField
 
@@ -44,31 +60,52 @@ class LeagueFilter(django_filters.FilterSet):
         to_field_name="slug",
         method=_keep,
         empty_label=None,
+        label="Dataset",
         error_messages={"invalid_choice": "There is no dataset with that code."},
     )
-    period = PeriodFilter(method=_keep, help_text="YYYY-MM-DD~YYYY-MM-DD")
-    metric = django_filters.ChoiceFilter(choices=METRICS, method=_keep, empty_label=None)
+    period = PeriodFilter(method=_keep, label="Period", help_text="YYYY-MM-DD~YYYY-MM-DD")
+    metric = django_filters.ChoiceFilter(
+        choices=METRICS, method=_keep, empty_label=None, label="Measure"
+    )
     category = django_filters.ChoiceFilter(
-        choices=CATEGORIES.choices, method=_keep, empty_label="All categories"
+        choices=CATEGORIES.choices, method=_keep, empty_label="All categories", label="Category"
     )
     outcome = django_filters.ChoiceFilter(
-        choices=OUTCOMES.choices, method=_keep, empty_label="All outcomes"
+        choices=_outcome_choices, method=_keep, empty_label="All outcomes", label="Outcome"
     )
-    role = django_filters.ChoiceFilter(choices=ROLES.choices, method=_keep, empty_label="All roles")
+    role = django_filters.ChoiceFilter(
+        choices=ROLES.choices, method=_keep, empty_label="All roles", label="Role"
+    )
     nation = django_filters.ChoiceFilter(
-        choices=lambda: _choices("nation"), empty_label="All nations"
+        label="Nation", choices=lambda: _choices("nation"), empty_label="All nations"
     )
-    kind = django_filters.ChoiceFilter(choices=Force.KINDS, empty_label="All kinds of force")
+    kind = django_filters.ChoiceFilter(
+        choices=Force.KINDS, empty_label="All kinds of force", label="Kind of force"
+    )
     region = django_filters.ChoiceFilter(
-        choices=lambda: _choices("region"), empty_label="All regions"
+        choices=lambda: _choices("region"), empty_label="All regions", label="Region"
     )
     sort = django_filters.ChoiceFilter(
-        choices=[(f"{d}{key}", f"{d}{key}") for key in SORT_KEYS for d in ("", "-")], method=_keep
+        choices=[(f"{d}{key}", f"{d}{key}") for key in SORT_KEYS for d in ("", "-")],
+        method=_keep,
+        label="Sort",
     )
 
     class Meta:
         model = Force
-        fields = ["nation", "kind", "region"]
+        # Declared order: what to count first, then which forces.
+        fields = [
+            "dataset",
+            "period",
+            "metric",
+            "category",
+            "outcome",
+            "role",
+            "nation",
+            "kind",
+            "region",
+            "sort",
+        ]
 
     def selected(self, name: str, default=None):
         value = self.form.cleaned_data.get(name)

@@ -1,0 +1,110 @@
+"""Force and dataset pages, the figures and incidents browsers and the about page, by content."""
+
+import pytest
+from bs4 import BeautifulSoup
+
+pytestmark = pytest.mark.django_db
+
+
+def text_of(response):
+    return BeautifulSoup(response.content, "html.parser").get_text(" ", strip=True)
+
+
+def test_force_directory_lists_every_force(client, django_assert_max_num_queries):
+    with django_assert_max_num_queries(4):
+        response = client.get("/forces/")
+    page = BeautifulSoup(response.content, "html.parser")
+    assert len(page.select("table.forces tbody tr")) == 51
+    assert "Police Service of Northern Ireland" in page.get_text()
+
+
+def test_force_page_shows_every_figure_with_sources_and_actions(
+    client, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(12):
+        response = client.get("/forces/greater-manchester/")
+    text = text_of(response)
+    assert "161" in text  # pa-2014 total
+    assert "Evening Standard (Press Association)" in text
+    assert "£150,000" in text  # two ICO penalties (2012 and 2017)
+    assert "October or November 2012" in text
+    page = BeautifulSoup(response.content, "html.parser")
+    leagues = [a["href"] for a in page.select("#leagues ~ ul a")]
+    assert "/league/?dataset=pa-2014&period=2009-01-01~2013-10-31" in leagues
+
+
+def test_force_page_totals_over_time_keep_datasets_apart(client):
+    page = BeautifulSoup(client.get("/forces/west-midlands/").content, "html.parser")
+    rows = page.select("table.totals tbody tr")
+    datasets = [row["data-dataset"] for row in rows]
+    assert datasets == ["bbw-2016", "vpnoverview-2021", "vpnoverview-2021"]
+    per_year = [row.select("td")[2].get_text(strip=True) for row in rows]
+    assert per_year[0] == "106.4"  # 488 over 4.59 years
+
+
+def test_force_page_outcomes_in_vocabulary_order(client):
+    page = BeautifulSoup(client.get("/forces/surrey/").content, "html.parser")
+    outcomes = [row.th.get_text(strip=True) for row in page.select("table.outcomes tbody tr")]
+    assert outcomes[:3] == ["No action", "Management action", "Not proven"]
+    assert outcomes[-2:] == ["Ongoing", "Not recorded"]
+
+
+def test_force_without_figures_says_so(client):
+    text = text_of(client.get("/forces/jersey/"))
+    assert "No total has been published" in text
+
+
+def test_unknown_force_is_404(client):
+    assert client.get("/forces/atlantis/").status_code == 404
+
+
+def test_dataset_page_coverage_and_national_figures(client, django_assert_max_num_queries):
+    with django_assert_max_num_queries(10):
+        response = client.get("/datasets/bbw-2016/")
+    page = BeautifulSoup(response.content, "html.parser")
+    headings = [h.get_text(strip=True) for h in page.select(".coverage h3")]
+    assert headings == ["Disclosed (10)", "Did not disclose (1)", "No figure found (40)"]
+    withheld = page.select(".coverage div")[1].get_text()
+    assert "Northumbria Police: not disclosed" in withheld
+    national = page.select("table.national tbody tr")
+    assert len(national) == 8
+    assert "2,315" in national[0].get_text()
+
+
+def test_datasets_index(client):
+    text = text_of(client.get("/datasets/"))
+    for title in ("Safe in Police Hands?", "West Midlands Police FOI 4658_14"):
+        assert title in text
+
+
+def test_figures_browser_filters_and_paginates(client, django_assert_max_num_queries):
+    with django_assert_max_num_queries(8):
+        response = client.get("/figures/")
+    page = BeautifulSoup(response.content, "html.parser")
+    assert len(page.select("table.figures tbody tr")) == 50
+    assert "Page 1 of 3 (136 rows)" in page.get_text()
+    filtered = BeautifulSoup(client.get("/figures/?dataset=wmp-foi-4658-14").content, "html.parser")
+    assert len(filtered.select("table.figures tbody tr")) == 4
+
+
+def test_figures_search_uses_full_text(client):
+    page = BeautifulSoup(client.get("/figures/?q=allegation").content, "html.parser")
+    rows = page.select("table.figures tbody tr")
+    assert len(rows) == 1  # stemming: "allegation" finds "allegations"
+    assert "West Midlands Police" in rows[0].get_text()
+
+
+def test_incidents_browser_search(client):
+    page = BeautifulSoup(client.get("/incidents/?q=snapchat").content, "html.parser")
+    rows = page.select("table.incidents tbody tr")
+    assert len(rows) == 1
+    assert "Metropolitan Police Service" in rows[0].get_text()
+    assert "not published" in rows[0].get_text()  # no date or outcome published
+
+
+def test_about_lists_vocabularies_with_synonyms(client):
+    text = text_of(client.get("/about/"))
+    assert "unauthorised-access" in text
+    assert "sacked" in text
+    assert "How to cite" in text
+    assert "Table 2" in text
