@@ -17,10 +17,9 @@ def table_rows(page):
         h.strip().rstrip("▲▼↕ ").strip()
         for h in page.locator("table.league thead th").all_text_contents()
     ]
-    return [
-        dict(zip(headers, (c.strip() for c in row.locator("th, td").all_inner_texts()), strict=True))
-        for row in page.locator("table.league tbody tr").all()
-    ]  # fmt: skip
+    rows = page.locator("table.league tbody tr").all()
+    cells = [[c.strip() for c in row.locator("th, td").all_inner_texts()] for row in rows]
+    return [dict(zip(headers, row, strict=True)) for row in cells]
 
 
 def test_from_home_to_a_filtered_sorted_export_and_a_source(site, page):

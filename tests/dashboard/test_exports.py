@@ -63,7 +63,7 @@ def test_export_rows_carry_values_sources_and_caveats(client):
 
 def test_xlsx_has_a_sheet_about_the_dataset(client):
     sheets = xlsx_sheets(client.get("/league/?dataset=bbw-2016&_export=xlsx"))
-    about = dict((row[0], row[1]) for row in sheets["About these figures"] if row[0] != "Source")
+    about = {row[0]: row[1] for row in sheets["About these figures"] if row[0] != "Source"}
     assert about["Code"] == "bbw-2016"
     assert "five-part FOI request" in about["Definition"]
     assert "not like for like" in about["Caveat"]

@@ -16,7 +16,13 @@ def league_rows(response):
     table = soup(response).find("table", class_="league")
     headers = [th.get_text(" ", strip=True).rstrip("▲▼↕ ") for th in table.thead.find_all("th")]
     return [
-        dict(zip(headers, (c.get_text(" ", strip=True) for c in row.find_all(["th", "td"]))))
+        dict(
+            zip(
+                headers,
+                [c.get_text(" ", strip=True) for c in row.find_all(["th", "td"])],
+                strict=True,
+            )
+        )
         for row in table.tbody.find_all("tr")
     ]
 
