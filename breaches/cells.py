@@ -12,6 +12,8 @@ from .tabular import Cell
 EXCEL_EPOCH = dt.date(1899, 12, 30)  # Excel's serial 1 is 1900-01-01 (after its leap-year bug)
 UK_DATE = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
 ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+# Commas only as thousands separators: '1,5' (a decimal comma, or a typo) is not 15.
+THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
 
 
 class CellError(ValueError):
@@ -66,7 +68,7 @@ def count(cell: Cell) -> int | None:
             raise CellError("is not a whole number")
         number = int(cell)
     else:
-        value = str(cell).strip().replace(",", "")
+        value = _without_thousands(str(cell))
         try:
             parsed = Decimal(value)
         except InvalidOperation:
@@ -81,11 +83,18 @@ def count(cell: Cell) -> int | None:
     return number
 
 
+def _without_thousands(value: str) -> str:
+    value = value.strip()
+    if "," in value and not THOUSANDS.match(value):
+        raise CellError("is not a number: commas may only separate thousands (1,234)")
+    return value.replace(",", "")
+
+
 def decimal(cell: Cell) -> Decimal | None:
     if cell is None or cell == "":
         return None
     try:
-        value = Decimal(str(cell).replace(",", "").strip())
+        value = Decimal(_without_thousands(str(cell)))
     except InvalidOperation:
         raise CellError("is not a number") from None
     if not value.is_finite():

@@ -14,6 +14,8 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.conf import settings
+
 from . import cells
 from .reference import Reference
 from .tabular import Cell, RowError, Table, TableError, read_table
@@ -138,10 +140,16 @@ def parse(
     reference: Reference,
     kind: str | None = None,
     sheet: str | None = None,
+    max_rows: int | None = None,
 ) -> Validation:
-    """Read and validate a figures or incidents file (recognised from its header)."""
+    """Read and validate a figures or incidents file (recognised from its header).
+
+    `max_rows` defaults to the UPLOAD_MAX_ROWS setting.
+    """
+    if max_rows is None:
+        max_rows = getattr(settings, "UPLOAD_MAX_ROWS", None)
     try:
-        table = read_table(content, file_name, sheet)
+        table = read_table(content, file_name, sheet, max_rows=max_rows)
     except TableError as problem:
         return Validation(kind=kind or "unknown", errors=[problem.error])
     kind = kind or detect_kind(table.header)
@@ -276,7 +284,9 @@ def _figure_row(row: _Row) -> FigureRow | None:
         row.error("period_end", "period end is before period start")
     count = row.get("count", cells.count)
     status = row.code("status", RETURN_STATUSES)
-    if count is None and status is None and not any(e.column == "count" for e in row.errors):
+    # An unreadable count or an unknown status is already reported: neither is "blank".
+    reported = any(e.column in ("count", "status") for e in row.errors)
+    if count is None and status is None and not reported:
         row.error(
             "count",
             "count and status are both blank: give a count, or a status saying why there is none",
@@ -366,9 +376,22 @@ def import_file(
     validation = parse(content, file_name, Reference.load(), kind=kind, sheet=sheet)
     if not validation.ok:
         return validation, None
-    save = save_figures if validation.kind == "figures" else save_incidents
-    result = save(validation.rows, file_name=file_name, sha256=sha256(content), user=user)
-    return validation, result
+    return validation, save(validation, content, file_name, user=user, sheet=sheet)
+
+
+def save(
+    validation: Validation, content: bytes, file_name: str, *, user=None, sheet: str | None = None
+) -> ImportResult:
+    """Save a valid file's rows, keeping the original file on the batch."""
+    saver = save_figures if validation.kind == "figures" else save_incidents
+    return saver(
+        validation.rows,
+        file_name=file_name,
+        sha256=sha256(content),
+        user=user,
+        content=content,
+        sheet=sheet or "",
+    )
 
 
 from .saving import ImportResult, save_figures, save_incidents  # noqa: E402

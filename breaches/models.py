@@ -139,28 +139,63 @@ class Source(models.Model):
 
 
 class ImportBatch(models.Model):
-    """One import of one file: who, when, what file, and what it did."""
+    """One import of one file: who, when, what file, and what it did.
 
-    KINDS = [("figures", "Figures"), ("incidents", "Incidents")]
+    A retraction is itself a batch (kind "retraction", `retracts` the batch it undid), so
+    the history lists it beside the imports and the data version changes with it.
+    """
+
+    KINDS = [("figures", "Figures"), ("incidents", "Incidents"), ("retraction", "Retraction")]
 
     kind = models.CharField(max_length=20, choices=KINDS)
     file_name = models.CharField(max_length=300)
     sha256 = models.CharField(max_length=64, verbose_name="SHA-256")
+    sheet = models.CharField(max_length=100, blank=True, help_text="XLSX sheet that was read.")
+    original = models.BinaryField(
+        null=True, blank=True, editable=False, help_text="The uploaded file, as received."
+    )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
     created_at = models.DateTimeField(auto_now_add=True)
     created = models.PositiveIntegerField(default=0)
-    updated = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(
+        default=0, help_text="Rows restated (for a retraction: rows restored)."
+    )
     unchanged = models.PositiveIntegerField(default=0)
     rejected = models.PositiveIntegerField(default=0)
+    withdrawn = models.PositiveIntegerField(
+        default=0, help_text="For a retraction: rows withdrawn from the dashboard."
+    )
+    retracts = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="retraction",
+        help_text="For a retraction: the batch it undid (a batch is retracted at most once).",
+    )
 
     class Meta:
         verbose_name_plural = "import batches"
-        ordering = ["-created_at"]
+        ordering = ["-created_at", "-id"]
+        permissions = [("retract_importbatch", "Can retract an import batch")]
 
     def __str__(self):
+        if self.kind == "retraction":
+            return f"Retraction of batch {self.retracts_id} ({self.created_at:%Y-%m-%d %H:%M})"
         return f"{self.get_kind_display()} from {self.file_name} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class CurrentManager(models.Manager):
+    """Rows a retraction has not withdrawn: what the public pages read."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(retracted_by__isnull=True)
+
+
+class AllRowsManager(models.Manager):
+    """Every row, withdrawn ones included: for the importer, retractions and the admin."""
 
 
 class Return(models.Model):
@@ -217,9 +252,20 @@ class Figure(models.Model):
         related_name="figures",
         help_text="The import that last set this figure's value.",
     )
+    retracted_by = models.ForeignKey(
+        ImportBatch,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="withdrawn_figures",
+        help_text="The retraction that withdrew this figure; withdrawn figures are not shown.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = FigureQuerySet.as_manager()
+    # `objects` (the default) hides withdrawn figures from every page; the importer, the
+    # retraction and the admin use `all_objects`, since the natural key spans both.
+    objects = CurrentManager.from_queryset(FigureQuerySet)()
+    all_objects = AllRowsManager.from_queryset(FigureQuerySet)()
 
     NATURAL_KEY = ("dataset", "force", "period_start", "period_end", "category", "outcome", "role")
 
@@ -312,6 +358,17 @@ class Incident(models.Model):
     batch = models.ForeignKey(
         ImportBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="incidents"
     )
+    retracted_by = models.ForeignKey(
+        ImportBatch,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="withdrawn_incidents",
+        help_text="The retraction that withdrew this incident; withdrawn incidents are not shown.",
+    )
+
+    objects = CurrentManager()
+    all_objects = AllRowsManager()
 
     class Meta:
         ordering = ["dataset", "force", "reference"]
@@ -330,6 +387,35 @@ class Incident(models.Model):
 
     def __str__(self):
         return f"{self.force} {self.reference}"
+
+
+class IncidentRevision(models.Model):
+    """What an incident said before a later import restated it (so a retraction can restore it)."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="revisions")
+    occurred_on = models.DateField(null=True, blank=True)
+    category = models.CharField(max_length=30, null=True, blank=True, choices=CATEGORIES.choices)
+    role = models.CharField(max_length=30, null=True, blank=True, choices=ROLES.choices)
+    summary = models.TextField(blank=True)
+    outcomes = models.JSONField(default=list, help_text="[[outcome code, decided on or null]]")
+    batch = models.ForeignKey(
+        ImportBatch,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The import that had set these values.",
+    )
+    replaced_by = models.ForeignKey(
+        ImportBatch, on_delete=models.PROTECT, related_name="replaced_incident_revisions"
+    )
+    replaced_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["incident", "-replaced_at"]
+
+    def __str__(self):
+        return f"{self.incident_id}: until batch {self.replaced_by_id}"
 
 
 class Outcome(models.Model):

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import models
-from django.db.models import Count, ExpressionWrapper, F, Max, Min, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Cast, Coalesce
+from django.db.models import Count, ExpressionWrapper, F, OuterRef, Q, Subquery
+from django.db.models.functions import Cast
 
-from .vocabularies import DETAILED_OUTCOMES, OUTCOME_GROUPS, outcomes_in_group
+from .league import TOTAL, TOTALS, Selectors, choose, overlapping, prefix_for
+from .vocabularies import OUTCOME_GROUPS
 
 OFFICERS = "officers-fte"
 
@@ -112,7 +113,7 @@ class FigureQuerySet(models.QuerySet):
         outcomes = [f for f in parts if f.outcome and not f.category]
         return {"total": total, "categories": categories, "outcomes": outcomes}
 
-    def league(self, period: Period, level: Level = Level(), *, details: bool = True) -> list[dict]:
+    def league(self, period: Period, level: Level = Level()) -> list[dict]:
         """One row per force with a figure at `level` in `period` (call on `for_dataset()`).
 
         Keys: force_id, force__name, force__slug, count (None when not disclosed), status,
@@ -121,66 +122,63 @@ class FigureQuerySet(models.QuerySet):
         workforce, workforce_as_of, rate_per_1000 (None without a workforce figure),
         annualised (count per year of the period), overlapping (the force's parts add up to
         more than its total), restated (a figure behind the row replaced an earlier value), rank.
-        Rows with a count come first, largest first. With details=False, notes and
-        restatements are not looked up (one query instead of three).
+        Rows with a count come first, largest first. Three queries.
         """
         figures = self.by_force().in_period(period).filter(level.exact("category"))
-        target, parts = _outcome_target(level.outcome)
-        direct = target & level.exact("role")
-        by_role = target & Q(role__isnull=False) if level.role is None else Q(pk__in=[])
-        by_outcome = parts & level.exact("role")
-        by_both = parts & Q(role__isnull=False) if level.role is None else Q(pk__in=[])
-        all_parts = by_role | by_outcome | by_both
-        totals = Q(outcome__isnull=True, role__isnull=True)
-        # Completeness sums use detailed outcomes only: a group figure published beside its
-        # own parts would be counted twice and could make an incomplete breakdown look whole.
-        detailed = Q(outcome__in=DETAILED_OUTCOMES.codes)
+        select = Selectors.at(level.outcome, level.role)
         rows = (
             # Aggregate over all the force's rows at this category, not only the matching
             # ones: completeness compares the whole breakdown with the force's total.
             figures.values("force_id", "force__name", "force__slug")
             .annotate(
-                direct_count=Max("count", filter=direct),
-                direct_rows=Count("id", filter=direct),
-                direct_status=Max("status", filter=direct),
-                role_sum=Sum("count", filter=by_role),
-                outcome_sum=Sum("count", filter=by_outcome),
-                both_sum=Sum("count", filter=by_both),
-                total=Max("count", filter=totals),
-                outcomes_total=Sum("count", filter=detailed & Q(role__isnull=True)),
-                roles_total=Sum("count", filter=Q(outcome__isnull=True, role__isnull=False)),
-                crosstab_total=Sum("count", filter=detailed & Q(role__isnull=False)),
-                source_id=Coalesce(
-                    Min("source_id", filter=direct), Min("source_id", filter=all_parts)
-                ),
+                **TOTALS,
+                **select.aggregates(),
                 workforce=nearest_workforce("value", period.midpoint),
                 workforce_as_of=nearest_workforce("as_of", period.midpoint),
             )
-            .filter(
-                Q(direct_rows__gt=0)
-                | Q(role_sum__isnull=False)
-                | Q(outcome_sum__isnull=False)
-                | Q(both_sum__isnull=False)
-            )
+            .filter(select.found())
         )
-        league = [_league_row(row, period, level.outcome) for row in rows]
+        league = []
+        for row in rows:
+            value = choose(row, level.outcome)
+            league.append({
+                **{key: row[key] for key in ("force_id", "force__name", "force__slug",
+                                             "source_id", "workforce", "workforce_as_of")},
+                "count": value.count,
+                "status": value.status,
+                "summed": value.summed,
+                "lower_bound": value.lower_bound,
+                "rate_per_1000": per_1000(value.count, row["workforce"]),
+                "annualised": annualised(value.count, period),
+                "overlapping": overlapping(row),
+                "restated": False,
+                "notes": [],
+            })  # fmt: skip
         league.sort(key=lambda r: (r["count"] is None, -(r["count"] or 0), r["force__name"]))
         _rank(league)
-        if not details:
-            return league
-        contributing = figures.filter(direct | all_parts | totals)
-        _attach_notes(contributing, league)
-        _mark_restated(contributing.filter(direct | all_parts), league)
+        _attach_notes(figures.filter(select.direct | select.parts | TOTAL), league)
+        _mark_restated(figures.filter(select.direct | select.parts), league)
         return league
 
+    def outcome_groups(self, period: Period, level: Level = Level()) -> dict[int, dict]:
+        """Each force's value for every outcome group at `level`'s category and role.
 
-def _outcome_target(outcome: str | None) -> tuple[Q, Q]:
-    """The rows that state `outcome` directly, and the detailed rows that can be summed to it."""
-    if outcome is None:
-        return Q(outcome__isnull=True), Q(pk__in=[])
-    if outcome in OUTCOME_GROUPS.codes:
-        return Q(outcome=outcome), Q(outcome__in=outcomes_in_group(outcome))
-    return Q(outcome=outcome), Q(pk__in=[])
+        One query. Returns {force_id: {group code: Value}}, only for forces that published
+        something for a group; the same rules as `league()` choose each value.
+        """
+        figures = self.by_force().in_period(period).filter(level.exact("category"))
+        groups = {code: Selectors.at(code, level.role) for code in OUTCOME_GROUPS.codes}
+        aggregates = {}
+        for code, select in groups.items():
+            aggregates.update(select.aggregates(prefix_for(code)))
+        rows = figures.values("force_id").annotate(**TOTALS, **aggregates)
+        result: dict[int, dict] = {}
+        for row in rows:
+            for code in groups:
+                value = choose(row, code, prefix_for(code))
+                if value is not None:
+                    result.setdefault(row["force_id"], {})[code] = value
+        return result
 
 
 def annualised(count: int | None, period: Period) -> Decimal | None:
@@ -195,50 +193,6 @@ def per_1000(count: int | None, workforce: Decimal | None) -> Decimal | None:
     if count is None or not workforce:
         return None
     return (Decimal(count) * 1000 / workforce).quantize(Decimal("0.1"))
-
-
-def _league_row(row: dict, period: Period, outcome: str | None) -> dict:
-    """Choose the published value, or else a sum of parts, and say how far to trust it."""
-    total = row["total"]
-    if row["direct_rows"]:
-        count, summed, complete = row["direct_count"], False, True
-        status = row["direct_status"]
-    else:
-        # Roles are mutually exclusive and outcomes are one per breach, so these sums are
-        # allowed; they are exact only when the breakdown adds up to the force's total.
-        status = "disclosed"
-        summed = True
-        if row["role_sum"] is not None:
-            count = row["role_sum"]
-            # Roles adding up to the total say nothing about one outcome's roles: only a
-            # complete outcome-by-role table makes an outcome's role sum exact.
-            whole = row["crosstab_total"] if outcome else row["roles_total"]
-            complete = total is not None and whole == total
-        elif row["outcome_sum"] is not None:
-            count = row["outcome_sum"]
-            complete = total is not None and row["outcomes_total"] == total
-        else:
-            count = row["both_sum"]
-            complete = total is not None and row["crosstab_total"] == total
-    workforce = row["workforce"]
-    part_totals = (row["outcomes_total"], row["roles_total"], row["crosstab_total"])
-    return {
-        "force_id": row["force_id"],
-        "force__name": row["force__name"],
-        "force__slug": row["force__slug"],
-        "count": count,
-        "status": status,
-        "summed": summed,
-        "lower_bound": summed and not complete,
-        "source_id": row["source_id"],
-        "workforce": workforce,
-        "workforce_as_of": row["workforce_as_of"],
-        "rate_per_1000": per_1000(count, workforce),
-        "annualised": annualised(count, period),
-        "overlapping": total is not None and any(t is not None and t > total for t in part_totals),
-        "restated": False,
-        "notes": [],
-    }
 
 
 def _rank(league: list[dict]) -> None:

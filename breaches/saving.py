@@ -1,13 +1,16 @@
 """The save step of an import: validated rows -> database, in one transaction.
 
-Idempotent on natural keys. Concurrent imports are serialised with a transaction-level
-advisory lock, so two editors confirming the same file end with one set of records and
-the second sees that nothing changed.
+Saving is planned first (`plan_figures`, `plan_incidents`: read-only, so the admin preview
+shows exactly what a confirm will do), then applied. Idempotent on natural keys. Concurrent
+imports are serialised with a transaction-level advisory lock and re-planned under it, so
+two editors confirming the same file end with one set of records and the second sees that
+nothing changed. The natural keys span withdrawn (retracted) rows too, so everything here
+reads `all_objects`; re-uploading a withdrawn row publishes it again and counts as created.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django.db import connection, transaction
@@ -20,6 +23,7 @@ from .models import (
     Force,
     ImportBatch,
     Incident,
+    IncidentRevision,
     Outcome,
     Return,
     Source,
@@ -30,6 +34,7 @@ if TYPE_CHECKING:
 
 IMPORT_LOCK = 7_301_001  # any constant shared by every import: one import writes at a time
 FIGURE_VALUE_FIELDS = ("count", "status", "source_id", "note")
+INCIDENT_VALUE_FIELDS = ("occurred_on", "category", "role", "summary")
 
 
 @dataclass(frozen=True)
@@ -46,7 +51,27 @@ class ImportResult:
         return bool(self.created or self.updated)
 
 
-def _lock() -> None:
+@dataclass
+class Plan:
+    """What saving these rows would do. `new` pairs a row with a withdrawn record it revives
+    (or None); `changed` pairs a row with the current record, old values still in place."""
+
+    kind: str
+    new: list[tuple] = field(default_factory=list)
+    changed: list[tuple] = field(default_factory=list)
+    unchanged: list = field(default_factory=list)
+    datasets: dict[str, int] = field(default_factory=dict)
+    forces: dict[str, int] = field(default_factory=dict)
+    sources: dict = field(default_factory=dict)
+    outcomes: dict[int, set[tuple]] = field(default_factory=dict)  # incidents only
+
+    @property
+    def changes_anything(self) -> bool:
+        return bool(self.new or self.changed)
+
+
+def lock_imports() -> None:
+    """Serialise writers (imports and retractions) until the transaction ends."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK])
 
@@ -55,133 +80,181 @@ def _ids(model, slugs) -> dict[str, int]:
     return dict(model.objects.filter(slug__in=set(slugs)).values_list("slug", "id"))
 
 
+def _source_key(source: Source) -> SourceKey:
+    from .importers import SourceKey
+
+    return SourceKey(source.title, source.publisher, source.published_on, source.url)
+
+
+def known_sources(keys: set[SourceKey]) -> dict[SourceKey, int]:
+    """Ids of the sources that already exist (read-only)."""
+    titles = {key.title for key in keys}
+    return {_source_key(s): s.id for s in Source.objects.filter(title__in=titles)}
+
+
 def _sources(keys: set[SourceKey]) -> dict[SourceKey, int]:
     """Source ids for these keys, creating the missing sources."""
-
-    def key_of(source):
-        from .importers import SourceKey
-
-        return SourceKey(source.title, source.publisher, source.published_on, source.url)
-
-    titles = {key.title for key in keys}
-    known = {key_of(s): s.id for s in Source.objects.filter(title__in=titles)}
+    known = known_sources(keys)
     missing = [
         Source(title=k.title, publisher=k.publisher, published_on=k.published_on, url=k.url)
         for k in keys
         if k not in known
     ]
     for source in Source.objects.bulk_create(missing):
-        known[key_of(source)] = source.id
+        known[_source_key(source)] = source.id
     return known
 
 
-def _new_batch(kind: str, file_name: str, sha256: str, user) -> ImportBatch:
+def figure_values(row: FigureRow, sources: dict) -> dict:
+    """The stored values a row sets (source_id is None for a source not yet created)."""
+    return {
+        "count": row.count,
+        "status": row.status,
+        "source_id": sources.get(row.source),
+        "note": row.note,
+    }
+
+
+def plan_figures(rows: list[FigureRow], sources: dict | None = None) -> Plan:
+    """Compare rows with stored figures without writing anything."""
+    plan = Plan("figures")
+    plan.datasets = _ids(Dataset, (r.dataset for r in rows))
+    plan.forces = _ids(Force, (r.force for r in rows if r.force))
+    plan.sources = known_sources({r.source for r in rows}) if sources is None else sources
+    existing = {
+        (f.dataset_id, f.force_id, f.period_start, f.period_end, f.category, f.outcome, f.role): f
+        for f in Figure.all_objects.filter(dataset_id__in=plan.datasets.values())
+    }
+    for row in rows:
+        figure = existing.get(_figure_key(plan, row))
+        if figure is None or figure.retracted_by_id:
+            plan.new.append((row, figure))
+        elif any(
+            getattr(figure, name) != value
+            for name, value in figure_values(row, plan.sources).items()
+        ):
+            plan.changed.append((row, figure))
+        else:
+            plan.unchanged.append(row)
+    return plan
+
+
+def _figure_key(plan: Plan, row: FigureRow) -> tuple:
+    return (
+        plan.datasets[row.dataset],
+        plan.forces.get(row.force),
+        row.period_start,
+        row.period_end,
+        row.category,
+        row.outcome,
+        row.role,
+    )
+
+
+def _new_batch(kind: str, file_name: str, sha256: str, user, content, sheet) -> ImportBatch:
     return ImportBatch.objects.create(
-        kind=kind, file_name=file_name[:300], sha256=sha256, uploaded_by=user
+        kind=kind,
+        file_name=file_name[:300],
+        sha256=sha256,
+        uploaded_by=user,
+        original=content,
+        sheet=(sheet or "")[:100],
     )
 
 
 @transaction.atomic
-def save_figures(rows: list[FigureRow], *, file_name: str, sha256: str, user=None) -> ImportResult:
+def save_figures(
+    rows: list[FigureRow],
+    *,
+    file_name: str,
+    sha256: str,
+    user=None,
+    content: bytes | None = None,
+    sheet: str = "",
+) -> ImportResult:
     """Create new figures, restate changed ones (keeping the old value), skip the same."""
-    _lock()
-    datasets = _ids(Dataset, (r.dataset for r in rows))
-    forces = _ids(Force, (r.force for r in rows if r.force))
-    sources = _sources({r.source for r in rows})
-    existing = {
-        (f.dataset_id, f.force_id, f.period_start, f.period_end, f.category, f.outcome, f.role): f
-        for f in Figure.objects.filter(dataset_id__in=datasets.values())
-    }
-    new, changed = [], []
-    for row in rows:
-        values = {
-            "count": row.count,
-            "status": row.status,
-            "source_id": sources[row.source],
-            "note": row.note,
-        }
-        key = (
-            datasets[row.dataset],
-            forces.get(row.force),
-            row.period_start,
-            row.period_end,
-            row.category,
-            row.outcome,
-            row.role,
-        )
-        figure = existing.get(key)
-        if figure is None:
-            new.append(
-                Figure(
-                    dataset_id=key[0],
-                    force_id=key[1],
-                    period_start=key[2],
-                    period_end=key[3],
-                    category=key[4],
-                    outcome=key[5],
-                    role=key[6],
-                    **values,
-                )
-            )
-        elif any(getattr(figure, name) != value for name, value in values.items()):
-            changed.append((figure, values))
-    result_unchanged = len(rows) - len(new) - len(changed)
-    if not new and not changed:
-        return ImportResult(batch=None, created=0, updated=0, unchanged=result_unchanged)
-    batch = _new_batch("figures", file_name, sha256, user)
+    lock_imports()
+    plan = plan_figures(rows, _sources({r.source for r in rows}))
+    unchanged = len(plan.unchanged)
+    if not plan.changes_anything:
+        return ImportResult(batch=None, created=0, updated=0, unchanged=unchanged)
+    batch = _new_batch("figures", file_name, sha256, user, content, sheet)
     FigureRevision.objects.bulk_create(
-        FigureRevision(
-            figure=figure,
-            count=figure.count,
-            status=figure.status,
-            source_id=figure.source_id,
-            note=figure.note,
-            batch_id=figure.batch_id,
-            replaced_by=batch,
-        )
-        for figure, _ in changed
+        (
+            FigureRevision(
+                figure=figure,
+                count=figure.count,
+                status=figure.status,
+                source_id=figure.source_id,
+                note=figure.note,
+                batch_id=figure.batch_id,
+                replaced_by=batch,
+            )
+            for _, figure in plan.changed
+        ),
+        batch_size=2000,
     )
-    for figure, values in changed:
-        for name, value in values.items():
-            setattr(figure, name, value)
-        figure.batch = batch
-        figure.updated_at = timezone.now()  # bulk_update skips auto_now
-    Figure.objects.bulk_update(
-        [f for f, _ in changed], [*FIGURE_VALUE_FIELDS, "batch", "updated_at"], batch_size=2000
+    now = timezone.now()  # bulk_update skips auto_now
+    created, revived = [], []
+    for row, figure in plan.new:
+        if figure is None:
+            key = _figure_key(plan, row)
+            figure = Figure(
+                dataset_id=key[0],
+                force_id=key[1],
+                period_start=key[2],
+                period_end=key[3],
+                category=key[4],
+                outcome=key[5],
+                role=key[6],
+            )
+            created.append(figure)
+        else:
+            figure.retracted_by = None
+            revived.append(figure)
+        _set_figure(figure, row, plan, batch, now)
+    for row, figure in plan.changed:
+        _set_figure(figure, row, plan, batch, now)
+    Figure.all_objects.bulk_update(
+        [f for _, f in plan.changed] + revived,
+        [*FIGURE_VALUE_FIELDS, "batch", "retracted_by", "updated_at"],
+        batch_size=2000,
     )
-    for figure in new:
-        figure.batch = batch
-    Figure.objects.bulk_create(new, batch_size=2000)
-    refresh_returns(
-        {
-            (key[0], key[1])
-            for key in ((datasets[r.dataset], forces.get(r.force)) for r in rows)
-            if key[1]
-        }
-    )
-    batch.created, batch.updated, batch.unchanged = len(new), len(changed), result_unchanged
+    Figure.all_objects.bulk_create(created, batch_size=2000)
+    refresh_returns({(plan.datasets[r.dataset], plan.forces[r.force]) for r in rows if r.force})
+    return _finish(batch, len(plan.new), len(plan.changed), unchanged)
+
+
+def _set_figure(figure: Figure, row: FigureRow, plan: Plan, batch, now) -> None:
+    for name, value in figure_values(row, plan.sources).items():
+        setattr(figure, name, value)
+    figure.batch = batch
+    figure.updated_at = now
+
+
+def _finish(batch: ImportBatch, created: int, updated: int, unchanged: int) -> ImportResult:
+    batch.created, batch.updated, batch.unchanged = created, updated, unchanged
     batch.save(update_fields=["created", "updated", "unchanged"])
-    return ImportResult(batch, len(new), len(changed), result_unchanged)
+    return ImportResult(batch, created, updated, unchanged)
 
 
 def refresh_returns(pairs: set[tuple[int, int]]) -> None:
-    """Set each (dataset, force) return's status from its figures.
+    """Set each (dataset, force) return's status from its published figures.
 
     The force's total for the dataset says whether it disclosed; a force that published
-    only breakdowns still disclosed something.
+    only breakdowns still disclosed something. A pair left with no published figure (after
+    a retraction) keeps its return: a return is an answer, and is never silently deleted.
     """
     if not pairs:
         return
     dataset_ids = {d for d, _ in pairs}
     force_ids = {f for _, f in pairs}
+    published = Figure.objects.filter(dataset_id__in=dataset_ids, force_id__in=force_ids)
+    with_figures = set(published.values_list("dataset_id", "force_id").distinct())
     totals = {
         (d, f): status
-        for d, f, status in Figure.objects.filter(
-            dataset_id__in=dataset_ids,
-            force_id__in=force_ids,
-            category__isnull=True,
-            outcome__isnull=True,
-            role__isnull=True,
+        for d, f, status in published.filter(
+            category__isnull=True, outcome__isnull=True, role__isnull=True
         ).values_list("dataset_id", "force_id", "status")
     }
     current = {
@@ -189,7 +262,7 @@ def refresh_returns(pairs: set[tuple[int, int]]) -> None:
         for r in Return.objects.filter(dataset_id__in=dataset_ids, force_id__in=force_ids)
     }
     new, changed = [], []
-    for pair in pairs:
+    for pair in pairs & with_figures:
         status = totals.get(pair, "disclosed")
         answer = current.get(pair)
         if answer is None:
@@ -201,65 +274,108 @@ def refresh_returns(pairs: set[tuple[int, int]]) -> None:
     Return.objects.bulk_update(changed, ["status"])
 
 
-@transaction.atomic
-def save_incidents(
-    rows: list[IncidentRow], *, file_name: str, sha256: str, user=None
-) -> ImportResult:
-    """Create new incidents and update changed ones (with their outcomes)."""
-    _lock()
-    datasets = _ids(Dataset, (r.dataset for r in rows))
-    forces = _ids(Force, (r.force for r in rows))
+def incident_values(row: IncidentRow) -> dict:
+    return {
+        "occurred_on": row.occurred_on,
+        "category": row.category,
+        "role": row.role,
+        "summary": row.summary,
+    }
+
+
+def wanted_outcomes(row: IncidentRow) -> set[tuple]:
+    return {(code, row.outcome_date) for code in row.outcomes}
+
+
+def plan_incidents(rows: list[IncidentRow]) -> Plan:
+    """Compare rows with stored incidents and their outcomes without writing anything."""
+    plan = Plan("incidents")
+    plan.datasets = _ids(Dataset, (r.dataset for r in rows))
+    plan.forces = _ids(Force, (r.force for r in rows))
     existing = {
         (i.dataset_id, i.force_id, i.reference): i
-        for i in Incident.objects.filter(dataset_id__in=datasets.values())
+        for i in Incident.all_objects.filter(dataset_id__in=plan.datasets.values())
     }
-    outcomes: dict[int, set[tuple]] = {}
     for incident_id, code, decided_on in Outcome.objects.filter(
-        incident__dataset_id__in=datasets.values()
+        incident__dataset_id__in=plan.datasets.values()
     ).values_list("incident_id", "outcome", "decided_on"):
-        outcomes.setdefault(incident_id, set()).add((code, decided_on))
-    new, changed = [], []
+        plan.outcomes.setdefault(incident_id, set()).add((code, decided_on))
     for row in rows:
-        key = (datasets[row.dataset], forces[row.force], row.reference)
-        values = {
-            "occurred_on": row.occurred_on,
-            "category": row.category,
-            "role": row.role,
-            "summary": row.summary,
-        }
-        wanted = {(code, row.outcome_date) for code in row.outcomes}
+        key = (plan.datasets[row.dataset], plan.forces[row.force], row.reference)
         incident = existing.get(key)
-        if incident is None:
-            new.append(
-                (Incident(dataset_id=key[0], force_id=key[1], reference=key[2], **values), wanted)
-            )
-        elif wanted != outcomes.get(incident.id, set()) or any(
-            getattr(incident, name) != value for name, value in values.items()
+        if incident is None or incident.retracted_by_id:
+            plan.new.append((row, incident))
+        elif wanted_outcomes(row) != plan.outcomes.get(incident.id, set()) or any(
+            getattr(incident, name) != value for name, value in incident_values(row).items()
         ):
-            for name, value in values.items():
-                setattr(incident, name, value)
-            changed.append((incident, wanted))
-    unchanged = len(rows) - len(new) - len(changed)
-    if not new and not changed:
+            plan.changed.append((row, incident))
+        else:
+            plan.unchanged.append(row)
+    return plan
+
+
+def incident_snapshot(incident: Incident, outcomes: set[tuple], batch) -> IncidentRevision:
+    return IncidentRevision(
+        incident=incident,
+        occurred_on=incident.occurred_on,
+        category=incident.category,
+        role=incident.role,
+        summary=incident.summary,
+        outcomes=[[code, day.isoformat() if day else None] for code, day in sorted(outcomes)],
+        batch_id=incident.batch_id,
+        replaced_by=batch,
+    )
+
+
+@transaction.atomic
+def save_incidents(
+    rows: list[IncidentRow],
+    *,
+    file_name: str,
+    sha256: str,
+    user=None,
+    content: bytes | None = None,
+    sheet: str = "",
+) -> ImportResult:
+    """Create new incidents and update changed ones (with their outcomes)."""
+    lock_imports()
+    plan = plan_incidents(rows)
+    unchanged = len(plan.unchanged)
+    if not plan.changes_anything:
         return ImportResult(batch=None, created=0, updated=0, unchanged=unchanged)
-    batch = _new_batch("incidents", file_name, sha256, user)
-    for incident, _ in new + changed:
-        incident.batch = batch
-    Incident.objects.bulk_create([i for i, _ in new], batch_size=2000)
-    Incident.objects.bulk_update(
-        [i for i, _ in changed],
-        ["occurred_on", "category", "role", "summary", "batch"],
+    batch = _new_batch("incidents", file_name, sha256, user, content, sheet)
+    IncidentRevision.objects.bulk_create(
+        (
+            incident_snapshot(incident, plan.outcomes.get(incident.id, set()), batch)
+            for _, incident in plan.changed
+        ),
         batch_size=2000,
     )
-    Outcome.objects.filter(incident__in=[i for i, _ in changed]).delete()
+    created, rewritten = [], []
+    for row, incident in plan.new + plan.changed:
+        if incident is None:
+            key = (plan.datasets[row.dataset], plan.forces[row.force], row.reference)
+            incident = Incident(dataset_id=key[0], force_id=key[1], reference=key[2])
+            created.append((incident, row))
+        else:
+            incident.retracted_by = None
+            rewritten.append((incident, row))
+        for name, value in incident_values(row).items():
+            setattr(incident, name, value)
+        incident.batch = batch
+    Incident.all_objects.bulk_create([i for i, _ in created], batch_size=2000)
+    Incident.all_objects.bulk_update(
+        [i for i, _ in rewritten],
+        [*INCIDENT_VALUE_FIELDS, "batch", "retracted_by"],
+        batch_size=2000,
+    )
+    Outcome.objects.filter(incident__in=[i for i, _ in rewritten]).delete()
     Outcome.objects.bulk_create(
         (
             Outcome(incident=incident, outcome=code, decided_on=decided_on)
-            for incident, wanted in new + changed
-            for code, decided_on in sorted(wanted)
+            for incident, row in created + rewritten
+            for code, decided_on in sorted(wanted_outcomes(row))
         ),
         batch_size=5000,
     )
-    batch.created, batch.updated, batch.unchanged = len(new), len(changed), unchanged
-    batch.save(update_fields=["created", "updated", "unchanged"])
-    return ImportResult(batch, len(new), len(changed), unchanged)
+    return _finish(batch, len(plan.new), len(plan.changed), unchanged)

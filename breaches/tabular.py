@@ -51,11 +51,23 @@ class TableError(Exception):
         self.error = RowError(row=1, column=column, value="", message=message)
 
 
-def read_table(content: bytes, file_name: str, sheet: str | None = None) -> Table:
-    """Parse CSV or XLSX bytes; raises TableError with a message an editor can act on."""
+def read_table(
+    content: bytes, file_name: str, sheet: str | None = None, max_rows: int | None = None
+) -> Table:
+    """Parse CSV or XLSX bytes; raises TableError with a message an editor can act on.
+
+    `max_rows` limits the data rows (blank lines not counted); more is refused, not cut.
+    """
     if content.startswith(b"PK\x03\x04") or file_name.lower().endswith((".xlsx", ".xlsm")):
-        return _read_xlsx(content, sheet)
-    return _read_csv(content)
+        return _read_xlsx(content, sheet, max_rows)
+    return _read_csv(content, max_rows)
+
+
+def _too_many_rows(max_rows: int) -> TableError:
+    return TableError(
+        f"The file has more than {max_rows:,} data rows, the most one upload may have; "
+        "split it into several files"
+    )
 
 
 def _decode(content: bytes) -> str:
@@ -74,7 +86,7 @@ def _decode(content: bytes) -> str:
         ) from None
 
 
-def _read_csv(content: bytes) -> Table:
+def _read_csv(content: bytes, max_rows: int | None = None) -> Table:
     text = _decode(content)
     if not text.strip():
         raise TableError("The file is empty")
@@ -102,6 +114,8 @@ def _read_csv(content: bytes) -> Table:
                 continue
         values = dict(zip(header, (v.strip() for v in record), strict=False))
         table.rows.append((number, values))
+        if max_rows is not None and len(table.rows) > max_rows:
+            raise _too_many_rows(max_rows)
     return table
 
 
@@ -123,13 +137,23 @@ def _check_header(names: list[Cell]) -> list[str]:
     return header
 
 
-def _read_xlsx(content: bytes, sheet: str | None) -> Table:
+def _read_xlsx(content: bytes, sheet: str | None, max_rows: int | None = None) -> Table:
     from openpyxl import load_workbook
 
+    from .xlsx_guard import ArchiveError, check_xlsx_archive
+
+    try:
+        check_xlsx_archive(content)
+    except ArchiveError as error:
+        raise TableError(str(error)) from None
+
+    # A damaged workbook fails in the zip, in its XML (ParseError is a SyntaxError) or, as
+    # rows are streamed, in a cell: each is a problem to report, not a crash.
+    unreadable = (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError, SyntaxError)
     try:
         # read_only streams rows; data_only returns cached values so formulas are never run.
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as error:
+    except unreadable as error:
         raise TableError(f"The file is not a readable XLSX workbook ({error})") from None
     try:
         names = workbook.sheetnames
@@ -151,6 +175,10 @@ def _read_xlsx(content: bytes, sheet: str | None) -> Table:
                 table.rows.append((number, {"__extra__": str(extra[0])}))
                 continue
             table.rows.append((number, dict(zip(header, cells, strict=False))))
+            if max_rows is not None and len(table.rows) > max_rows:
+                raise _too_many_rows(max_rows)
         return table
+    except unreadable as error:
+        raise TableError(f"The file is not a readable XLSX workbook ({error})") from None
     finally:
         workbook.close()

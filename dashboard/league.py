@@ -83,23 +83,21 @@ def _add_sources(rows: list[dict]) -> None:
 
 
 def _add_shares(league: League, figures) -> None:
-    """Each outcome group as a share of the force's count; None = no breakdown published."""
-    by_force = {row["force_id"]: row for row in league.rows}
+    """Each outcome group as a share of the force's count; None = not published."""
+    if not league.share_groups:
+        return
+    level = league.level
+    values = figures.outcome_groups(league.period, level) if league.period else {}
     for row in league.rows:
-        row["has_breakdown"] = False
-    for group, _ in league.share_groups:
-        level = Level(league.level.category, group, league.level.role)
-        for part in figures.league(league.period, level, details=False):
-            row = by_force.get(part["force_id"])
-            if row is None or part["count"] is None:
-                continue
-            row["has_breakdown"] = True
-            share = Decimal(part["count"]) / row["count"] if row["count"] else None
-            row[f"share_{group}"] = share
-            row[f"share_{group}_lower_bound"] = part["lower_bound"]
-    for row in league.rows:
-        for group, _ in league.share_groups:
-            row.setdefault(f"share_{group}", None)
+        groups = values.get(row["force_id"], {})
+        row["has_breakdown"] = bool(groups)
+        for code, _ in league.share_groups:
+            value = groups.get(code)
+            share = None
+            if value is not None and value.count is not None and row["count"]:
+                share = Decimal(value.count) / row["count"]
+            row[f"share_{code}"] = share
+            row[f"share_{code}_lower_bound"] = bool(value and value.lower_bound)
 
 
 def _add_caveats(league: League) -> None:

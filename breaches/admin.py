@@ -1,0 +1,346 @@
+"""Django admin for every model, and the upload workflow on ImportBatch (admin_upload.py).
+
+Figures and incidents are listed with `all_objects`, withdrawn ones included and marked, so
+editors see what a retraction did; the public pages read `objects`, which hides them.
+"""
+
+from django.contrib import admin
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+
+from .admin_upload import RETRACT, UploadAdminMixin
+from .models import (
+    Dataset,
+    EnforcementAction,
+    Figure,
+    FigureRevision,
+    Force,
+    ForceAlias,
+    ImportBatch,
+    Incident,
+    IncidentRevision,
+    Outcome,
+    Return,
+    Source,
+    Workforce,
+)
+
+SHOWN_ON_BATCH_PAGE = 200
+
+
+class PublishedFilter(admin.SimpleListFilter):
+    title = "published"
+    parameter_name = "published"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Published"), ("withdrawn", "Withdrawn by a retraction")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(retracted_by__isnull=True)
+        if self.value() == "withdrawn":
+            return queryset.filter(retracted_by__isnull=False)
+        return queryset
+
+
+class ForceAliasInline(admin.TabularInline):
+    model = ForceAlias
+    extra = 1
+    fields = ["alias", "note"]
+
+
+@admin.register(Force)
+class ForceAdmin(admin.ModelAdmin):
+    list_display = ["name", "short_name", "slug", "kind", "nation", "region"]
+    list_filter = ["kind", "nation", "region"]
+    search_fields = ["name", "short_name", "slug", "aliases__alias"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [ForceAliasInline]
+
+
+@admin.register(ForceAlias)
+class ForceAliasAdmin(admin.ModelAdmin):
+    list_display = ["alias", "force", "note"]
+    list_select_related = ["force"]
+    search_fields = ["alias", "force__name"]
+    autocomplete_fields = ["force"]
+
+
+@admin.register(Dataset)
+class DatasetAdmin(admin.ModelAdmin):
+    list_display = ["slug", "title", "publisher", "published_on", "period_start", "period_end"]
+    list_filter = ["unit", "publisher"]
+    search_fields = ["slug", "title", "publisher"]
+    date_hierarchy = "published_on"
+    prepopulated_fields = {"slug": ["title"]}
+
+
+@admin.register(Workforce)
+class WorkforceAdmin(admin.ModelAdmin):
+    list_display = ["force", "as_of", "measure", "value"]
+    list_filter = ["measure", "as_of"]
+    list_select_related = ["force"]
+    search_fields = ["force__name"]
+    autocomplete_fields = ["force"]
+
+
+@admin.register(Source)
+class SourceAdmin(admin.ModelAdmin):
+    list_display = ["title", "publisher", "published_on", "url"]
+    search_fields = ["title", "publisher", "url"]
+    list_filter = ["publisher"]
+
+
+@admin.register(Return)
+class ReturnAdmin(admin.ModelAdmin):
+    list_display = ["force", "dataset", "status", "foia_section"]
+    list_filter = ["status", "dataset"]
+    list_select_related = ["force", "dataset"]
+    search_fields = ["force__name", "dataset__slug", "caveat"]
+    autocomplete_fields = ["force"]
+    readonly_fields = ["figures"]
+
+    @admin.display(description="Published figures")
+    def figures(self, answer):
+        # Figures belong to a return through (dataset, force), not a foreign key, so they
+        # are listed here rather than edited in an inline.
+        figures = Figure.objects.filter(dataset_id=answer.dataset_id, force_id=answer.force_id)
+        rows = format_html_join(
+            "",
+            "<tr><td>{}–{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    f.period_start,
+                    f.period_end,
+                    f.get_category_display() or "all",
+                    f.get_outcome_display() or "all",
+                    f.get_role_display() or "all",
+                    f.count if f.count is not None else f.get_status_display(),
+                )
+                for f in figures
+            ),
+        )
+        if not rows:
+            return "None"
+        return format_html(
+            "<table><thead><tr><th>Period</th><th>Category</th><th>Outcome</th><th>Role</th>"
+            "<th>Count</th></tr></thead><tbody>{}</tbody></table>",
+            rows,
+        )
+
+
+@admin.register(Figure)
+class FigureAdmin(admin.ModelAdmin):
+    list_display = [
+        "dataset__slug",
+        "force",
+        "period_start",
+        "period_end",
+        "category",
+        "outcome",
+        "role",
+        "count",
+        "status",
+        "batch",
+        "published",
+    ]
+    list_filter = [PublishedFilter, "status", "dataset", "category", "outcome", "role"]
+    list_select_related = ["dataset", "force", "batch"]
+    search_fields = ["force__name", "dataset__slug", "note", "source__title"]
+    raw_id_fields = ["source"]
+    autocomplete_fields = ["force"]
+    readonly_fields = ["batch", "retracted_by", "updated_at"]
+    change_list_template = "admin/breaches/upload_change_list.html"
+
+    def get_queryset(self, request):
+        return Figure.all_objects.select_related("dataset", "force", "batch")
+
+    @admin.display(boolean=True, description="published")
+    def published(self, figure):
+        return figure.retracted_by_id is None
+
+
+@admin.register(FigureRevision)
+class FigureRevisionAdmin(admin.ModelAdmin):
+    list_display = ["figure", "count", "status", "batch", "replaced_by", "replaced_at"]
+    list_select_related = ["figure__dataset", "figure__force", "batch", "replaced_by"]
+    search_fields = ["figure__force__name", "figure__dataset__slug"]
+    list_filter = ["replaced_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class OutcomeInline(admin.TabularInline):
+    model = Outcome
+    extra = 1
+
+
+@admin.register(Incident)
+class IncidentAdmin(admin.ModelAdmin):
+    list_display = ["reference", "force", "dataset", "occurred_on", "category", "role", "published"]
+    list_filter = [PublishedFilter, "dataset", "category", "role"]
+    list_select_related = ["force", "dataset"]
+    search_fields = ["reference", "summary", "force__name"]
+    autocomplete_fields = ["force"]
+    readonly_fields = ["batch", "retracted_by"]
+    inlines = [OutcomeInline]
+    change_list_template = "admin/breaches/upload_change_list.html"
+
+    def get_queryset(self, request):
+        return Incident.all_objects.select_related("dataset", "force")
+
+    @admin.display(boolean=True, description="published")
+    def published(self, incident):
+        return incident.retracted_by_id is None
+
+
+@admin.register(IncidentRevision)
+class IncidentRevisionAdmin(FigureRevisionAdmin):
+    list_display = ["incident", "occurred_on", "category", "role", "batch", "replaced_by"]
+    list_select_related = ["incident__force", "batch", "replaced_by"]
+    search_fields = ["incident__reference", "incident__force__name"]
+
+
+@admin.register(EnforcementAction)
+class EnforcementActionAdmin(admin.ModelAdmin):
+    list_display = ["force", "date", "action", "amount_gbp"]
+    list_filter = ["action", "date"]
+    list_select_related = ["force"]
+    search_fields = ["force__name", "summary", "action"]
+    autocomplete_fields = ["force"]
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(UploadAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "created_at",
+        "uploaded_by",
+        "kind",
+        "file_name",
+        "short_sha256",
+        "counts",
+        "state",
+    ]
+    list_display_links = ["created_at"]
+    list_filter = ["kind", "uploaded_by"]
+    search_fields = ["file_name", "sha256"]
+    date_hierarchy = "created_at"
+    actions = ["retract_selected"]
+    fields = [
+        "kind",
+        "file_name",
+        "sha256",
+        "sheet",
+        "uploaded_by",
+        "created_at",
+        "created",
+        "updated",
+        "unchanged",
+        "withdrawn",
+        "retracts",
+    ]
+    change_form_template = "admin/breaches/importbatch/change_form.html"
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("uploaded_by", "retraction", "retracts")
+            # The stored files are only read by the download view.
+            .defer("original", "retraction__original", "retracts__original")
+        )
+
+    # Batches are made by uploading and undone by retracting; never edited or deleted.
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_retract_permission(self, request):
+        return request.user.has_perm(RETRACT)
+
+    @admin.display(description="SHA-256", ordering="sha256")
+    def short_sha256(self, batch):
+        return format_html('<code title="{}">{}…</code>', batch.sha256, batch.sha256[:8])
+
+    @admin.display(description="created / updated / unchanged")
+    def counts(self, batch):
+        if batch.kind == "retraction":
+            withdrawn, restored, kept = batch.withdrawn, batch.updated, batch.unchanged
+            return f"{withdrawn} withdrawn / {restored} restored / {kept} kept"
+        return f"{batch.created} / {batch.updated} / {batch.unchanged}"
+
+    @admin.display(description="state")
+    def state(self, batch):
+        other = batch.retracts if batch.kind == "retraction" else getattr(batch, "retraction", None)
+        if other is None:
+            return "current"
+        url = reverse("admin:breaches_importbatch_change", args=[other.pk])
+        label = "retracts" if batch.kind == "retraction" else "retracted by"
+        return format_html('{} <a href="{}">batch {}</a>', label, url, other.pk)
+
+    @admin.action(description="Retract selected import batches", permissions=["retract"])
+    def retract_selected(self, request, queryset):
+        batches = list(queryset.exclude(kind="retraction"))
+        if request.POST.get("confirm") == "yes":
+            self.retract(request, batches)
+            return None
+        return self.retract_confirmation(request, batches, action="retract_selected")
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        extra_context = extra_context or {}
+        if object_id:
+            batch = self.get_object(request, object_id)
+            if batch is not None:
+                extra_context.update(batch_contents(batch))
+                extra_context["batch"] = batch
+                extra_context["has_original"] = ImportBatch.objects.filter(
+                    pk=batch.pk, original__isnull=False
+                ).exists()
+                extra_context["can_retract"] = (
+                    self.has_retract_permission(request)
+                    and batch.kind != "retraction"
+                    and getattr(batch, "retraction", None) is None
+                )
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+
+def batch_contents(batch: ImportBatch) -> dict:
+    """What a batch created and restated (or, for a retraction, withdrew and restored)."""
+    if batch.kind == "retraction":
+        created = Figure.all_objects.filter(retracted_by=batch)
+        created_incidents = Incident.all_objects.filter(retracted_by=batch)
+    else:
+        touched = Q(batch=batch) | Q(revisions__batch=batch)
+        created = Figure.all_objects.filter(touched).exclude(revisions__replaced_by=batch)
+        created_incidents = Incident.all_objects.filter(touched).exclude(
+            revisions__replaced_by=batch
+        )
+    figures = created.distinct().select_related("dataset", "force").order_by("pk")
+    incidents = created_incidents.distinct().select_related("dataset", "force").order_by("pk")
+    restated = FigureRevision.objects.filter(replaced_by=batch).select_related(
+        "figure__dataset", "figure__force", "figure__batch"
+    )
+    restated_incidents = IncidentRevision.objects.filter(replaced_by=batch).select_related(
+        "incident__force", "incident__dataset"
+    )
+    return {
+        "created_figures": figures[:SHOWN_ON_BATCH_PAGE],
+        "created_figures_count": figures.count(),
+        "created_incidents": incidents[:SHOWN_ON_BATCH_PAGE],
+        "created_incidents_count": incidents.count(),
+        "restated_figures": restated.order_by("figure_id")[:SHOWN_ON_BATCH_PAGE],
+        "restated_figures_count": restated.count(),
+        "restated_incidents": restated_incidents.order_by("incident_id")[:SHOWN_ON_BATCH_PAGE],
+        "restated_incidents_count": restated_incidents.count(),
+        "shown_limit": SHOWN_ON_BATCH_PAGE,
+    }
