@@ -10,14 +10,16 @@ from breaches.vocabularies import OUTCOME_GROUPS, OUTCOMES, group_of
 
 from .tables import FigureTable
 
+# Joins through `figures__` bypass Figure.objects, which hides withdrawn figures: say it again.
+PUBLISHED = Q(figures__retracted_by__isnull=True)
 BREAKDOWN = ("category", "outcome", "role")  # "all" (NULL) first: totals before their parts
 
 
 @require_safe
 def forces(request):
     listed = Force.objects.annotate(
-        figures_published=Count("figures", filter=Q(figures__count__isnull=False)),
-        datasets=Count("figures__dataset", distinct=True),
+        figures_published=Count("figures", filter=PUBLISHED & Q(figures__count__isnull=False)),
+        datasets=Count("figures__dataset", filter=PUBLISHED, distinct=True),
     ).order_by("kind", "name")
     return render(request, "dashboard/forces.html", {"forces": listed})
 
@@ -108,7 +110,7 @@ def datasets(request):
     listed = Dataset.objects.annotate(
         figure_count=Count("figures"),
         forces_with_figures=Count(
-            "figures__force", filter=Q(figures__count__isnull=False), distinct=True
+            "figures__force", filter=PUBLISHED & Q(figures__count__isnull=False), distinct=True
         ),
     )
     return render(request, "dashboard/datasets.html", {"datasets": listed})
@@ -119,7 +121,7 @@ def dataset(request, slug):
     dataset = get_object_or_404(Dataset, slug=slug)
     figures = Figure.objects.for_dataset(dataset)
     disclosed = Force.objects.filter(
-        figures__dataset=dataset, figures__count__isnull=False
+        PUBLISHED, figures__dataset=dataset, figures__count__isnull=False
     ).distinct()
     withheld = Return.objects.filter(dataset=dataset).exclude(status="disclosed")
     withheld = withheld.select_related("force")

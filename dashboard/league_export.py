@@ -42,7 +42,8 @@ def about_dataset(dataset: Dataset) -> list[tuple[str, str]]:
         ("Publication", dataset.url),
         ("Not disclosed", "A blank count with a status: the force gave no figure. It is not zero."),
     ]
-    for source in Source.objects.filter(figures__dataset=dataset).distinct():
+    published = Source.objects.filter(figures__dataset=dataset, figures__retracted_by__isnull=True)
+    for source in published.distinct():
         about.append(
             ("Source", " | ".join(filter(None, [source.title, source.publisher, source.url])))
         )

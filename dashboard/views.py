@@ -47,7 +47,9 @@ def home(request):
             .values("force")
             .distinct()
             .count(),
-            "sources": Source.objects.filter(figures__dataset=dataset).distinct(),
+            "sources": Source.objects.filter(
+                figures__dataset=dataset, figures__retracted_by__isnull=True
+            ).distinct(),
         },
     )
 

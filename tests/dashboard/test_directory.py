@@ -108,3 +108,21 @@ def test_about_lists_vocabularies_with_synonyms(client):
     assert "sacked" in text
     assert "How to cite" in text
     assert "Table 2" in text
+
+
+def test_withdrawn_figures_disappear_from_every_page(client):
+    from breaches.models import Figure, ImportBatch
+
+    retraction = ImportBatch.objects.create(kind="retraction", file_name="test", sha256="0" * 64)
+    Figure.all_objects.filter(dataset__slug="bbw-2016", force__slug="surrey").update(
+        retracted_by=retraction
+    )
+    dataset_page = BeautifulSoup(client.get("/datasets/bbw-2016/").content, "html.parser")
+    assert dataset_page.select(".coverage h3")[0].get_text(strip=True) == "Disclosed (9)"
+    assert "Staines Informer" in text_of(client.get("/"))  # still the source of Sussex's 63
+    forces = BeautifulSoup(client.get("/forces/").content, "html.parser")
+    surrey = next(row for row in forces.select("table.forces tbody tr") if "Surrey" in row.th.text)
+    assert surrey.select("td")[3].get_text(strip=True) == "1"  # only vpnoverview-2021 is left
+    league = BeautifulSoup(client.get("/league/?dataset=bbw-2016").content, "html.parser")
+    assert league.select('table.league tr[data-force="surrey"]') == []
+    assert league.select('table.league tr[data-force="sussex"]') != []
