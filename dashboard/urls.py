@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import browse, directory, views
+from . import browse, chart_views, directory, views
 
 app_name = "dashboard"
 
@@ -15,4 +15,20 @@ urlpatterns = [
     path("incidents/", browse.incidents, name="incidents"),
     path("about/", views.about, name="about"),
     path("healthz", views.healthz, name="healthz"),
+]
+
+# Charts and pinned charts (dashboard/chart_views.py, docs/charts.md).
+
+urlpatterns += [
+    path("charts/", chart_views.charts, name="charts"),
+    path("charts/data.json", chart_views.chart_json, name="chart-json"),
+    path("charts/data.csv", chart_views.chart_csv, name="chart-csv"),
+    path("charts/embed/", chart_views.chart_embed, name="chart-embed"),
+    path("charts/pin", chart_views.pin, name="chart-pin"),
+    path("c/<str:pin_id>/", chart_views.pinned, name="pinned"),
+    path("c/<str:pin_id>/embed/", chart_views.pinned_embed, name="pinned-embed"),
+    path("c/<str:pin_id>/image.png", chart_views.pinned_image, name="pinned-image"),
+    path("c/<str:pin_id>/data.json", chart_views.pinned_json, name="pinned-json"),
+    path("c/<str:pin_id>/data.csv", chart_views.pinned_csv, name="pinned-csv"),
+    path("c/<str:pin_id>/live.json", chart_views.pinned_live, name="pinned-live"),
 ]

@@ -1,0 +1,323 @@
+"""The rows behind each chart, read through the Figure queryset methods (breaches/queries.py).
+
+`chart_data(state)` returns a `ChartData`: plain, JSON-ready rows plus the title, datasets and
+sources that describe them. The same object is what a pinned chart freezes, what the `.json`
+and `.csv` twins return, and what the pure builders in `charts.py` draw.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+
+from breaches.models import Dataset, Figure, Force, Source
+from breaches.queries import Level, Period
+from breaches.vocabularies import CATEGORIES, OUTCOME_GROUPS, OUTCOMES, ROLES
+
+from .chart_state import CHARTS, METRICS, ChartState
+
+TREND_CAVEAT = (
+    "Each dataset asked its own question, counted its own unit over its own periods: "
+    "compare the shape of each series, not levels across datasets."
+)
+METRIC_KEY = {"count": "count", "per-1000-officers": "rate_per_1000", "annualised": "annualised"}
+
+
+@dataclass
+class ChartData:
+    """Everything a chart shows: rows (one per force and series), and what they mean."""
+
+    state: dict
+    chart: str
+    title: str
+    subtitle: str
+    value_label: str
+    caveat: str
+    rows: list[dict] = field(default_factory=list)
+    datasets: list[dict] = field(default_factory=list)
+    sources: list[dict] = field(default_factory=list)
+
+    def as_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> ChartData:
+        return cls(**data)
+
+
+def chart_data(state: ChartState) -> ChartData:
+    """Rows for the chart `state` describes (a handful of queries, none per row)."""
+    dataset = Dataset.objects.filter(slug=state.dataset).first() if state.dataset else None
+    level = Level(state.category or None, state.outcome or None, state.role or None)
+    figures = Figure.objects.all()
+    if state.forces:
+        figures = figures.filter(force__slug__in=state.forces)
+    if state.chart == "trend":
+        rows = _trend_rows(figures, dataset, level, state)
+        datasets = Dataset.objects.filter(slug__in={row["dataset"] for row in rows})
+    else:
+        figures = figures.for_dataset(dataset)
+        period = _single_period(Figure.objects.for_dataset(dataset), state)
+        rows = []
+        if period:
+            build = {"league": _league_rows, "outcomes": _outcome_rows}.get(
+                state.chart, _category_rows
+            )
+            rows = build(figures, period, level, state, dataset)
+        datasets = [dataset]
+    rows += _no_figure_rows(state, rows)
+    sources = _attach_sources(rows)
+    return ChartData(
+        state=state.as_dict(),
+        chart=state.chart,
+        title=_title(state, dataset),
+        subtitle=_subtitle(state, level, rows),
+        value_label=_value_label(state, dataset),
+        caveat=TREND_CAVEAT if state.chart == "trend" else (dataset.caveat or dataset.definition),
+        rows=rows,
+        datasets=[_dataset_json(d) for d in datasets],
+        sources=sources,
+    )
+
+
+def _single_period(figures, state: ChartState) -> Period | None:
+    """The period most forces answered for, among those inside `from`..`to`."""
+    for period, _forces in figures.periods():
+        if state.from_year and period.start.year < state.from_year:
+            continue
+        if state.to_year and period.end.year > state.to_year:
+            continue
+        return period
+    return None
+
+
+def _league_rows(figures, period, level, state, dataset) -> list[dict]:
+    key = METRIC_KEY[state.metric]
+    rows = [_row(r, period, dataset, value=r[key]) for r in figures.league(period, level)]
+    rows.sort(key=lambda r: (r["value"] is None, -(r["value"] or 0), r["force"]))
+    return rows
+
+
+def _outcome_rows(figures, period, level, state, dataset) -> list[dict]:
+    """Outcome groups per force, as shares of the force's total, where a breakdown exists."""
+    at = Level(level.category, None, level.role)
+    totals = {r["force_id"]: r["count"] for r in figures.league(period, at)}
+    by_group = {
+        group: {
+            r["force_id"]: r for r in figures.league(period, Level(at.category, group, at.role))
+        }
+        for group in OUTCOME_GROUPS.codes
+    }
+    return _breakdown(by_group, OUTCOME_GROUPS, totals, period, dataset)
+
+
+def _category_rows(figures, period, level, state, dataset) -> list[dict]:
+    """Category counts per force; categories overlap, so they are never added up."""
+    published = _published(figures, period, "category")
+    by_category = {
+        category: {
+            r["force_id"]: r
+            for r in figures.league(period, Level(category, level.outcome, level.role))
+        }
+        if category in published
+        else {}
+        for category in CATEGORIES.codes
+    }
+    return _breakdown(by_category, CATEGORIES, None, period, dataset)
+
+
+def _published(figures, period, field: str) -> set[str]:
+    """Codes with any force figure in the period: a league per absent code would be empty."""
+    rows = figures.by_force().in_period(period).filter(**{f"{field}__isnull": False})
+    return set(rows.values_list(field, flat=True).order_by().distinct())
+
+
+def _breakdown(by_series, vocabulary, totals, period, dataset) -> list[dict]:
+    """One row per (force with any published part, series with any published part)."""
+    series = [code for code in vocabulary.codes if by_series[code]]
+    forces = {}
+    for code in series:
+        for force_id, r in by_series[code].items():
+            if r["count"] is not None:
+                forces[force_id] = (r["force__name"], r["force__slug"])
+    order = sorted(forces, key=lambda f: (-((totals or {}).get(f) or 0), forces[f][0]))
+    rows = []
+    for force_id in order:
+        name, slug = forces[force_id]
+        total = (totals or {}).get(force_id)
+        for code in series:
+            r = by_series[code].get(force_id)
+            if r is None:
+                row = _missing(name, slug, dataset.slug, period, "no-figure")
+            else:
+                row = _row(r, period, dataset, value=r["count"])
+                if totals is not None:
+                    share = r["count"] / total if total and r["count"] is not None else None
+                    row.update(total=total, share=round(share, 4) if share is not None else None)
+                    row["value"] = round(share * 100, 1) if share is not None else None
+            row.update(series=code, series_label=vocabulary.label(code))
+            rows.append(row)
+    return rows
+
+
+def _trend_rows(figures, dataset, level, state) -> list[dict]:
+    """Each force's annualised figure for every period of every dataset it answered."""
+    if dataset:
+        figures = figures.filter(dataset=dataset)
+    pairs = (
+        figures.filter(force__isnull=False)
+        .values_list("dataset_id", "period_start", "period_end")
+        .distinct()
+        .order_by("period_start", "period_end", "dataset_id")
+    )
+    datasets = Dataset.objects.in_bulk({pair[0] for pair in pairs})
+    rows = []
+    for dataset_id, start, end in pairs:
+        if state.from_year and end.year < state.from_year:
+            continue
+        if state.to_year and start.year > state.to_year:
+            continue
+        period, owner = Period(start, end), datasets[dataset_id]
+        for r in figures.filter(dataset_id=dataset_id).league(period, level):
+            row = _row(r, period, owner, value=r["annualised"])
+            row.update(series=owner.slug, series_label=f"{owner.publisher} {owner.published_on:%Y}")
+            rows.append(row)
+    rows.sort(key=lambda r: (r["force"], r["period_start"], r["dataset"]))
+    return rows
+
+
+def _no_figure_rows(state: ChartState, rows: list[dict]) -> list[dict]:
+    """Chosen forces with nothing published for this chart: shown as "no figure", never 0."""
+    present = {row["force_slug"] for row in rows}
+    missing = [slug for slug in state.forces if slug not in present]
+    forces = Force.objects.filter(slug__in=missing).order_by("name") if missing else []
+    return [_missing(f.name, f.slug, state.dataset, None, "no-figure") for f in forces]
+
+
+def _number(value):
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def _iso(value):
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def _row(r: dict, period: Period, dataset, *, value) -> dict:
+    return {
+        "force": r["force__name"],
+        "force_slug": r["force__slug"],
+        "dataset": dataset.slug,
+        "period_start": period.start.isoformat(),
+        "period_end": period.end.isoformat(),
+        "series": "",
+        "series_label": "",
+        "value": _number(value),
+        "count": r["count"],
+        "status": r["status"],
+        "summed": r["summed"],
+        "lower_bound": r["lower_bound"],
+        "rate_per_1000": _number(r["rate_per_1000"]),
+        "annualised": _number(r["annualised"]),
+        "workforce_as_of": _iso(r["workforce_as_of"]),
+        "restated": r.get("restated", False),
+        "source_id": r["source_id"],
+        "notes": list(r["notes"]),
+    }
+
+
+def _missing(name, slug, dataset_slug, period, status) -> dict:
+    return {
+        "force": name,
+        "force_slug": slug,
+        "dataset": dataset_slug,
+        "period_start": period.start.isoformat() if period else None,
+        "period_end": period.end.isoformat() if period else None,
+        "series": "",
+        "series_label": "",
+        "value": None,
+        "count": None,
+        "status": status,
+        "summed": False,
+        "lower_bound": False,
+        "rate_per_1000": None,
+        "annualised": None,
+        "workforce_as_of": None,
+        "restated": False,
+        "source_id": None,
+        "notes": [],
+    }
+
+
+def _attach_sources(rows: list[dict]) -> list[dict]:
+    """Name each row's source (one query), and list the sources the chart cites."""
+    sources = Source.objects.in_bulk({row["source_id"] for row in rows if row["source_id"]})
+    for row in rows:
+        source = sources.get(row.pop("source_id"))
+        row["source_title"] = source.title if source else ""
+        row["source_publisher"] = source.publisher if source else ""
+        row["source_url"] = source.url if source else ""
+    return [
+        {
+            "title": s.title,
+            "publisher": s.publisher,
+            "published_on": _iso(s.published_on),
+            "url": s.url,
+        }
+        for s in sorted(sources.values(), key=lambda s: s.title)
+    ]
+
+
+def _dataset_json(dataset) -> dict:
+    return {
+        "slug": dataset.slug,
+        "title": dataset.title,
+        "publisher": dataset.publisher,
+        "published_on": dataset.published_on.isoformat(),
+        "unit": dataset.get_unit_display().lower(),
+        "definition": dataset.definition,
+        "caveat": dataset.caveat,
+        "url": dataset.url,
+    }
+
+
+def _title(state: ChartState, dataset) -> str:
+    if state.chart == "trend":
+        scope = f" in {dataset.title}" if dataset else ""
+        return f"Data breaches per year, force by force{scope}"
+    unit = dataset.get_unit_display().lower()
+    return {
+        "league": f"{dataset.title}: {unit} per force",
+        "outcomes": f"{dataset.title}: what happened, share of each force's {unit}",
+        "categories": f"{dataset.title}: kinds of breach per force",
+    }[state.chart]
+
+
+def _subtitle(state: ChartState, level: Level, rows: list[dict]) -> str:
+    parts = []
+    periods = {(r["period_start"], r["period_end"]) for r in rows if r["period_start"]}
+    if state.chart != "trend" and len(periods) == 1:
+        start, end = (dt.date.fromisoformat(d) for d in periods.pop())
+        parts.append(str(Period(start, end)))
+    if level.category and state.chart != "categories":
+        parts.append(CATEGORIES.label(level.category))
+    if level.outcome and state.chart != "outcomes":
+        parts.append(f"outcome: {OUTCOMES.label(level.outcome).lower()}")
+    if level.role:
+        parts.append(f"role: {ROLES.label(level.role).lower()}")
+    if state.chart == "league" and state.metric != "count":
+        parts.append(METRICS[state.metric].lower())
+    return " · ".join(parts) or CHARTS[state.chart]
+
+
+def _value_label(state: ChartState, dataset) -> str:
+    if state.chart == "trend":
+        return "Per year (annualised)"
+    if state.chart == "outcomes":
+        return "Share of the force's total (%)"
+    unit = dataset.get_unit_display()
+    if state.chart == "league" and state.metric != "count":
+        return f"{unit} {METRICS[state.metric].lower()}"
+    return unit

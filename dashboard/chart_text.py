@@ -1,0 +1,72 @@
+"""The words under a chart: a one-sentence summary and a table, generated from its rows."""
+
+from __future__ import annotations
+
+from .chart_data import ChartData
+from .charts import missing_label, value_text
+
+
+def pivot(data: ChartData, value_format: str) -> dict:
+    """Breakdown rows as a table: one line per force, one column per series."""
+    series = list(dict.fromkeys((r["series"], r["series_label"]) for r in data.rows if r["series"]))
+    lines: dict[str, dict] = {}
+    for row in data.rows:
+        line = lines.setdefault(row["force"], {"force": row["force"], "cells": {}, "notes": []})
+        line["cells"][row["series"]] = row
+        line["notes"] += [note for note in row["notes"] if note not in line["notes"]]
+        line.setdefault("total", row.get("total"))
+        line.setdefault("period", (row["period_start"], row["period_end"]))
+    for line in lines.values():
+        line["cells"] = [
+            {**line["cells"][code], "value_text": value_text(line["cells"][code], value_format)}
+            if code in line["cells"]
+            else None
+            for code, _label in series
+        ]
+    return {"series": [label for _code, label in series], "lines": list(lines.values())}
+
+
+def _years(row: dict) -> str:
+    start, end = row["period_start"][:4], row["period_end"][:4]
+    return start if start == end else f"{start}–{end}"
+
+
+def summary(data: ChartData) -> str:
+    """One sentence that says what the chart shows, generated from its rows."""
+    shown = [r for r in data.rows if r["value"] is not None]
+    missing = {r["force"]: r for r in data.rows if r["value"] is None and not r["series"]}
+    if not shown:
+        return "No published figures match this chart."
+    top = max(shown, key=lambda r: r["value"])
+    value_format = "{:,.1f}" if data.chart != "league" or top["value"] % 1 else "{:,.0f}"
+    value = value_text(top, "{:,.1f}%" if data.chart == "outcomes" else value_format)
+    forces = len({r["force"] for r in shown})
+    if data.chart == "league":
+        sentence = (
+            f"{top['force']} had the highest figure ({value} {data.value_label.lower()}) "
+            f"of the {forces} force{'s' if forces != 1 else ''} with a published figure"
+        )
+    elif data.chart == "trend":
+        sentence = (
+            f"Across {len(shown)} published figures for "
+            f"{forces} force{'s' if forces != 1 else ''}, "
+            f"the highest annualised figure was {top['force']}'s {value} a year "
+            f"({_years(top)}, {top['series_label']})"
+        )
+    elif data.chart == "outcomes":
+        sentence = (
+            f"Of {forces} force{'s' if forces != 1 else ''} with an outcome breakdown, the largest "
+            f"share was {top['series_label'].lower()} at {top['force']} ({value} of its "
+            f"{top.get('total') or 'unpublished'} total)"
+        )
+    else:
+        sentence = (
+            f"Of {forces} force{'s' if forces != 1 else ''} with a category breakdown, the largest "
+            f"count was {top['series_label'].lower()} at {top['force']} ({value})"
+        )
+    if len(missing) == 1:
+        ((force, row),) = missing.items()
+        sentence += f"; {force}: {missing_label(row)}"
+    elif missing:
+        sentence += f"; {len(missing)} forces have no figure to show"
+    return sentence + "."

@@ -1,0 +1,349 @@
+"""Chart builder, its .json/.csv twins and embeds, and pinned charts (docs/charts.md).
+
+Live views: parse the query string with ChartStateForm, redirect to the canonical spelling,
+read the rows (cached by state and data version), build, render. Pinned views read one row
+and send `immutable` caching: a pinned chart never changes.
+"""
+
+import csv
+import hashlib
+import io
+import json
+from urllib.parse import parse_qsl
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Max, Min
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
+from django.utils.html import escape
+from django.views.decorators.cache import never_cache
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.http import require_POST, require_safe
+
+from breaches.models import Dataset, Figure, Force
+from breaches.versions import data_version
+from breaches.vocabularies import CATEGORIES, OUTCOMES, ROLES
+
+from .chart_data import ChartData, chart_data
+from .chart_images import generic_png, render_pin_image
+from .chart_state import CHARTS, METRICS, ChartState, ChartStateForm
+from .chart_text import pivot, summary
+from .charts import build_figure, value_text
+from .models import PinnedChart, pin_id
+
+IMMUTABLE = {"public": True, "max_age": 31536000, "immutable": True}
+CSV_COLUMNS = (
+    "force", "force_slug", "dataset", "period_start", "period_end", "series", "series_label",
+    "value", "count", "status", "summed", "lower_bound", "rate_per_1000", "annualised",
+    "workforce_as_of", "restated", "notes", "source_title", "source_publisher", "source_url",
+)  # fmt: skip
+
+
+def _parse(request, query=None):
+    """(state, None) for a canonical query string, else (None, a redirect or a 400 page)."""
+    form = ChartStateForm.from_query(request.GET if query is None else query)
+    if not form.is_valid():
+        problems = form.error_summary()
+        return None, render(request, "400.html", {"problems": problems}, status=400)
+    state = form.state()
+    if request.META.get("QUERY_STRING", "") != state.query_string():
+        return None, redirect(f"{request.path}?{state.query_string()}")
+    return state, None
+
+
+def _cache_key(kind: str, state: ChartState, version: str) -> str:
+    digest = hashlib.sha256(state.query_string().encode()).hexdigest()[:32]
+    return f"charts:{kind}:{version}:{digest}"
+
+
+def live_chart(state: ChartState, version: str | None = None) -> tuple[ChartData, dict]:
+    """Rows and plotly figure for `state`, cached until the data version changes."""
+    key = _cache_key("chart", state, version or data_version())
+    cached = cache.get(key)
+    if cached is None:
+        data = chart_data(state)
+        cached = (data.as_json(), build_figure(data).to_plotly_json())
+        cache.set(key, cached, settings.CHART_CACHE_SECONDS)
+    return ChartData.from_json(cached[0]), cached[1]
+
+
+def _context(request, data: ChartData, figure: dict, *, page: str, embed: str, **extra) -> dict:
+    """What every chart template shows: rows as read, summary, share links and embed code."""
+    value_format = "{:,.1f}" if data.chart != "league" or data.state.get("metric") else "{:,.0f}"
+    if data.chart == "outcomes":
+        value_format = "{:,.1f}%"
+    rows = [{**row, "value_text": value_text(row, value_format)} for row in data.rows]
+    table = pivot(data, value_format) if data.chart in ("outcomes", "categories") else None
+    page_url = request.build_absolute_uri(page)
+    pin = extra.get("pin")
+    image = (
+        reverse("dashboard:pinned-image", args=[pin.id]) if pin else static("img/og-generic.png")
+    )
+    publishers = ", ".join(dict.fromkeys(d["publisher"] for d in data.datasets))
+    as_of = f"{pin.created_at:%-d %B %Y}" if pin else f"{timezone.localdate():%-d %B %Y}"
+    return {
+        "data": data,
+        "figure": figure,
+        "rows": rows,
+        "table": table,
+        "summary": summary(data),
+        "page_url": page_url,
+        "full_url": page_url,
+        "image_url": request.build_absolute_uri(image),
+        "embed_code": _embed_code(request, embed, data.title),
+        "citation": (
+            f"Source: {publishers}, via Police Data Breaches, “{data.title}”, data as of {as_of}. "
+            f"Caveats: {data.caveat} {page_url}"
+        ),
+        **extra,
+    }
+
+
+def _embed_code(request, path: str, title: str) -> str:
+    src = escape(request.build_absolute_uri(path))
+    script = escape(request.build_absolute_uri(static("js/embed-resize.js")))
+    return (
+        f'<iframe src="{src}" title="{escape(title)}" width="100%" height="620" '
+        f'style="border:0" loading="lazy" data-breaches-chart></iframe>'
+        f'<script async src="{script}"></script>'
+    )
+
+
+@require_safe
+def charts(request):
+    state, response = _parse(request)
+    if response:
+        return response
+    data, figure = live_chart(state)
+    query = state.query_string()
+    return render(
+        request,
+        "dashboard/charts/builder.html",
+        _context(
+            request,
+            data,
+            figure,
+            page=f"{reverse('dashboard:charts')}?{query}",
+            embed=f"{reverse('dashboard:chart-embed')}?{query}",
+            state=state,
+            charts=CHARTS,
+            metrics=METRICS,
+            datasets=Dataset.objects.order_by("period_start"),
+            # Joins through `figures__` bypass Figure.objects, which hides withdrawn figures.
+            forces=Force.objects.filter(figures__retracted_by__isnull=True)
+            .distinct()
+            .order_by("name"),
+            years=_years(),
+            vocab=_vocabularies(),
+        ),
+    )
+
+
+@require_safe
+@xframe_options_exempt
+def chart_embed(request):
+    state, response = _parse(request)
+    if response:
+        return response
+    data, figure = live_chart(state)
+    query = state.query_string()
+    page = f"{reverse('dashboard:charts')}?{query}"
+    context = _context(request, data, figure, page=page, embed=f"{request.path}?{query}")
+    return render(request, "dashboard/charts/embed.html", context)
+
+
+def _twin(request, kind: str):
+    state, response = _parse(request)
+    if response:
+        return response
+    version = data_version()
+    key = _cache_key(kind, state, version)
+    body = cache.get(key)
+    if body is None:
+        data, _figure = live_chart(state, version)
+        body = _json_body(data) if kind == "json" else _csv_body(data)
+        cache.set(key, body, settings.CHART_CACHE_SECONDS)
+    return _twin_response(body, kind, "chart")
+
+
+@require_safe
+def chart_json(request):
+    return _twin(request, "json")
+
+
+@require_safe
+def chart_csv(request):
+    return _twin(request, "csv")
+
+
+def _json_body(data: ChartData, **extra) -> bytes:
+    payload = {**data.as_json(), "summary": summary(data), **extra}
+    return json.dumps(payload, cls=DjangoJSONEncoder, ensure_ascii=False, indent=1).encode()
+
+
+def _csv_body(data: ChartData) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for row in data.rows:
+        values = {**row, "notes": " | ".join(row["notes"])}
+        writer.writerow(["" if values.get(c) is None else values.get(c) for c in CSV_COLUMNS])
+    caveats = [
+        f"{d['title']} ({d['publisher']}): {d['caveat'] or d['definition']}" for d in data.datasets
+    ]
+    writer.writerows([[], ["# caveats"], *([c] for c in caveats)])
+    return out.getvalue().encode("utf-8-sig")
+
+
+def _twin_response(body: bytes, kind: str, name: str) -> HttpResponse:
+    if kind == "json":
+        return HttpResponse(body, content_type="application/json")
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    return response
+
+
+@require_POST
+def pin(request):
+    form = ChartStateForm.from_query(request.POST)
+    if not form.is_valid():
+        return render(request, "400.html", {"problems": form.error_summary()}, status=400)
+    state = form.state()
+    if _rate_limited(request):
+        return render(request, "dashboard/charts/too_many.html", status=429)
+    data, _figure = live_chart(state)
+    frozen = data.as_json()
+    pinned, created = PinnedChart.objects.get_or_create(
+        id=pin_id(state.query_string(), frozen),
+        defaults={
+            "query_string": state.query_string(),
+            "data": frozen,
+            "data_version": data_version(),
+        },
+    )
+    if created:
+        render_pin_image(pinned)
+    return redirect(pinned)
+
+
+def _rate_limited(request) -> bool:
+    """True past PIN_RATE_LIMIT pins per client address in its window."""
+    limit, window = settings.PIN_RATE_LIMIT
+    key = f"charts:pins:{request.META.get('REMOTE_ADDR', '')}"
+    cache.add(key, 0, window)
+    try:
+        return cache.incr(key) > limit
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, window)
+        return False
+
+
+def _pinned(pin_id_: str):
+    pinned = get_object_or_404(PinnedChart, pk=pin_id_)
+    data = ChartData.from_json(pinned.data)
+    return pinned, data
+
+
+def _immutable(response):
+    patch_cache_control(response, **IMMUTABLE)
+    return response
+
+
+def _pinned_page(request, pin_id_: str, template: str):
+    key = f"charts:pinned:{template}:{pin_id_}"
+    body = cache.get(key)
+    if body is None:
+        pinned, data = _pinned(pin_id_)
+        figure = build_figure(data).to_plotly_json()
+        live = f"{reverse('dashboard:charts')}?{pinned.query_string}"
+        context = _context(
+            request,
+            data,
+            figure,
+            page=pinned.get_absolute_url(),
+            embed=reverse("dashboard:pinned-embed", args=[pinned.id]),
+            pin=pinned,
+            live_url=live,
+            live_embed_code=_embed_code(
+                request, f"{reverse('dashboard:chart-embed')}?{pinned.query_string}", data.title
+            ),
+        )
+        body = render(request, template, context).content
+        cache.set(key, body, None)
+    return _immutable(HttpResponse(body))
+
+
+@require_safe
+def pinned(request, pin_id):
+    return _pinned_page(request, pin_id, "dashboard/charts/pinned.html")
+
+
+@require_safe
+@xframe_options_exempt
+def pinned_embed(request, pin_id):
+    return _pinned_page(request, pin_id, "dashboard/charts/embed.html")
+
+
+@require_safe
+def pinned_image(request, pin_id):
+    pinned = get_object_or_404(PinnedChart.objects.only("id", "image"), pk=pin_id)
+    if not pinned.image:
+        # Not rendered yet (render_pinned_images will): a generic card, and no long caching.
+        response = HttpResponse(generic_png(), content_type="image/png")
+        patch_cache_control(response, public=True, max_age=300)
+        return response
+    return _immutable(HttpResponse(bytes(pinned.image), content_type="image/png"))
+
+
+def _pinned_twin(pin_id_: str, kind: str) -> HttpResponse:
+    key = f"charts:pinned:{kind}:{pin_id_}"
+    body = cache.get(key)
+    if body is None:
+        pinned, data = _pinned(pin_id_)
+        if kind == "json":
+            body = _json_body(data, pinned_at=pinned.created_at.isoformat(), id=pinned.id)
+        else:
+            body = _csv_body(data)
+        cache.set(key, body, None)  # a pinned chart never changes
+    return _immutable(_twin_response(body, kind, f"chart-{pin_id_}"))
+
+
+@require_safe
+def pinned_json(request, pin_id):
+    return _pinned_twin(pin_id, "json")
+
+
+@require_safe
+def pinned_csv(request, pin_id):
+    return _pinned_twin(pin_id, "csv")
+
+
+@require_safe
+@never_cache
+def pinned_live(request, pin_id):
+    """Whether the live data for a pinned chart now differ from its frozen rows."""
+    pinned, frozen = _pinned(pin_id)
+    live, _figure = live_chart(ChartState.from_dict(dict(parse_qsl(pinned.query_string))))
+    return JsonResponse(
+        {
+            "changed": live.rows != frozen.rows,
+            "live_url": f"{reverse('dashboard:charts')}?{pinned.query_string}",
+        }
+    )
+
+
+def _years() -> list[int]:
+    bounds = Figure.objects.aggregate(first=Min("period_start"), last=Max("period_end"))
+    if not bounds["first"]:
+        return []
+    return list(range(bounds["first"].year, bounds["last"].year + 1))
+
+
+def _vocabularies() -> dict:
+    return {"category": CATEGORIES.choices, "outcome": OUTCOMES.choices, "role": ROLES.choices}
