@@ -10,8 +10,11 @@
   };
 
   function draw(root) {
-    var plot = root.querySelector("[data-chart]");
-    if (!plot || !window.Plotly) return;
+    if (!window.Plotly) return;
+    root.querySelectorAll("[data-chart]").forEach(drawOne);
+  }
+
+  function drawOne(plot) {
     var spec = JSON.parse(document.getElementById(plot.dataset.figureId).textContent);
     var layout = spec.layout || {};
     // The page's heading names the chart: the figure's own title is for the PNG export.

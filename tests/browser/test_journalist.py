@@ -49,6 +49,8 @@ def test_from_home_to_a_filtered_sorted_export_and_a_source(site, page):
     page.get_by_role("link", name="Surrey Police").first.click()
     page.wait_for_url(re.compile("/forces/surrey/"))
     assert page.get_by_role("heading", name="Surrey Police").is_visible()
+    page.wait_for_selector("#chart-trend ~ * .main-svg, [data-figure-id=chart-trend] .main-svg")
+    assert page.locator("[data-chart] .main-svg").count() >= 2  # over time, and outcomes
 
     # The source is on another site (not reachable from here): answer it locally and check
     # that the link leads exactly there.

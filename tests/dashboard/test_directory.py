@@ -21,7 +21,8 @@ def test_force_directory_lists_every_force(client, django_assert_max_num_queries
 def test_force_page_shows_every_figure_with_sources_and_actions(
     client, django_assert_max_num_queries
 ):
-    with django_assert_max_num_queries(12):
+    # Bounded by the force's datasets and periods (one chart series each), not by its rows.
+    with django_assert_max_num_queries(25):
         response = client.get("/forces/greater-manchester/")
     text = text_of(response)
     assert "161" in text  # pa-2014 total
@@ -126,3 +127,22 @@ def test_withdrawn_figures_disappear_from_every_page(client):
     league = BeautifulSoup(client.get("/league/?dataset=bbw-2016").content, "html.parser")
     assert league.select('table.league tr[data-force="surrey"]') == []
     assert league.select('table.league tr[data-force="sussex"]') != []
+
+
+def test_force_page_charts_keep_datasets_separate(client):
+    import json
+
+    page = BeautifulSoup(client.get("/forces/surrey/").content, "html.parser")
+    trend = json.loads(page.find("script", id="chart-trend").string)
+    names = {trace.get("name") for trace in trend["data"] if trace.get("name")}
+    assert names == {"Surrey Police · Big Brother Watch 2016", "Surrey Police · VPNOverview 2021"}
+    outcomes = json.loads(page.find("script", id="chart-outcomes-bbw-2016").string)
+    shares = {t["name"]: t["x"][0] for t in outcomes["data"] if t.get("x") and t.get("name")}
+    assert round(shares["No formal action"], 1) == 52.0  # 105 of 202
+    assert "chart=trend" in page.select_one(".force-chart a")["href"]
+
+
+def test_force_without_figures_has_no_chart(client):
+    page = BeautifulSoup(client.get("/forces/jersey/").content, "html.parser")
+    assert page.select("[data-chart]") == []
+    assert "plotly" not in str(page.head)

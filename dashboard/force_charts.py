@@ -1,0 +1,44 @@
+"""The force page's charts, built by the chart builder's own functions (dashboard/charts.py).
+
+A force page shows its figures over time (annualised, each dataset a separate series) and
+its outcome breakdowns; each chart links to the same chart in the builder, to share it.
+"""
+
+from breaches.models import Figure, Force
+
+from .chart_data import chart_data
+from .chart_state import ChartState
+from .chart_text import summary
+from .charts import build_figure
+
+
+def _chart(element_id: str, state: ChartState) -> dict | None:
+    data = chart_data(state)
+    if not any(row.get("value") is not None for row in data.rows):
+        return None
+    return {
+        "id": element_id,
+        "title": data.title,
+        "summary": summary(data),
+        "caveat": data.caveat,
+        "figure": build_figure(data).to_plotly_json(),
+        "query": state.query_string(),
+    }
+
+
+def force_charts(force: Force) -> dict:
+    """{'trend': chart or None, 'outcomes': [chart, ...]} for the force's page."""
+    trend = _chart("chart-trend", ChartState(chart="trend", forces=(force.slug,)))
+    with_outcomes = (
+        Figure.objects.filter(force=force, outcome__isnull=False)
+        .order_by("-dataset__published_on")
+        .values_list("dataset__slug", flat=True)
+        .distinct()
+    )
+    outcomes = []
+    for slug in dict.fromkeys(with_outcomes):  # keeps order, drops repeats
+        state = ChartState(chart="outcomes", dataset=slug, forces=(force.slug,))
+        chart = _chart(f"chart-outcomes-{slug}", state)
+        if chart:
+            outcomes.append(chart)
+    return {"trend": trend, "outcomes": outcomes}
