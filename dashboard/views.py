@@ -33,14 +33,21 @@ def home(request):
     dataset = get_object_or_404(Dataset, slug=settings.FEATURED_DATASET)
     figures = Figure.objects.for_dataset(dataset)
     periods = figures.periods()
-    league = figures.league(periods[0][0])[:5] if periods else []
+    league = (
+        [row for row in figures.league(periods[0][0]) if row["count"] is not None][:5]
+        if periods
+        else []
+    )
+    sources = Source.objects.in_bulk({row["source_id"] for row in league})
+    for row in league:
+        row["source"] = sources.get(row["source_id"])
     return render(
         request,
         "dashboard/home.html",
         {
             "dataset": dataset,
             "headline": figures.headline(),
-            "top_forces": [row for row in league if row["count"] is not None],
+            "top_forces": league,
             "forces_with_figures": figures.by_force()
             .filter(count__isnull=False)
             .order_by()

@@ -46,6 +46,8 @@ def test_home_shows_the_featured_dataset_headline(client, django_assert_max_num_
     top = [li.get_text(" ", strip=True) for li in page.select(".top-forces li")]
     assert top[0].startswith("West Midlands Police")
     assert "488" in top[0]
+    first_count = page.select_one(".top-forces li a.count")
+    assert first_count["href"].startswith("https://www.computerweekly.com/")  # one click to source
     assert "published for 10 forces only" in page.get_text(" ", strip=True)
     # Every headline number links to where it was read.
     assert page.select_one(".hero a")["href"].startswith("https://inforrm.org/")
