@@ -12,9 +12,11 @@ from breaches.queries import Level, Period
 from breaches.vocabularies import CATEGORIES, OUTCOMES, ROLES
 
 from . import exports
+from .chart_state import ChartState
 from .filters import LeagueFilter, error_summary
 from .league import build_league
 from .league_export import about_dataset, league_columns
+from .page_charts import chart_block
 from .tables import LeagueTable, sort_urls
 
 
@@ -48,6 +50,7 @@ def home(request):
             "dataset": dataset,
             "headline": figures.headline(),
             "top_forces": league,
+            "chart": chart_block("chart-league", ChartState(chart="league", dataset=dataset.slug)),
             "forces_with_figures": figures.by_force()
             .filter(count__isnull=False)
             .order_by()

@@ -13,6 +13,11 @@ from playwright.sync_api import sync_playwright
 PAGES = {
     "home": "/",
     "league": "/league/?dataset=bbw-2016",
+    "league-dismissed": "/league/?dataset=bbw-2016&outcome=dismissed&metric=per-1000-officers",
+    "force": "/forces/surrey/",
+    "dataset": "/datasets/bbw-2016/",
+    "figures": "/figures/?dataset=bbw-2016",
+    "about": "/about/",
 }
 WIDTHS = {"desktop": 1280, "mobile": 375}
 CHROMIUM_ARGS = [
@@ -35,6 +40,8 @@ def main(base: str) -> None:
             page = browser.new_page(viewport={"width": width, "height": 900})
             for name, path in PAGES.items():
                 page.goto(base + path)
+                if page.locator("[data-chart]").count():
+                    page.wait_for_selector("[data-chart] .main-svg")
                 page.screenshot(path=out / f"{name}-{label}.png", full_page=True)
             page.close()
         browser.close()

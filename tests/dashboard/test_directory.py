@@ -139,7 +139,7 @@ def test_force_page_charts_keep_datasets_separate(client):
     outcomes = json.loads(page.find("script", id="chart-outcomes-bbw-2016").string)
     shares = {t["name"]: t["x"][0] for t in outcomes["data"] if t.get("x") and t.get("name")}
     assert round(shares["No formal action"], 1) == 52.0  # 105 of 202
-    assert "chart=trend" in page.select_one(".force-chart a")["href"]
+    assert "chart=trend" in page.select_one(".page-chart a")["href"]
 
 
 def test_force_without_figures_has_no_chart(client):

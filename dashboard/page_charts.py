@@ -1,7 +1,8 @@
-"""The force page's charts, built by the chart builder's own functions (dashboard/charts.py).
+"""Charts inside other pages, built by the chart builder's own functions (dashboard/charts.py).
 
-A force page shows its figures over time (annualised, each dataset a separate series) and
-its outcome breakdowns; each chart links to the same chart in the builder, to share it.
+The home page shows the featured dataset's league; a force page shows its figures over time
+(annualised, each dataset a separate series) and its outcome breakdowns. Each chart links to
+the same chart in the builder, to share or embed it.
 """
 
 from breaches.models import Figure, Force
@@ -12,7 +13,8 @@ from .chart_text import summary
 from .charts import build_figure
 
 
-def _chart(element_id: str, state: ChartState) -> dict | None:
+def chart_block(element_id: str, state: ChartState) -> dict | None:
+    """A chart to embed in a page; None when it would have nothing to draw."""
     data = chart_data(state)
     if not any(row.get("value") is not None for row in data.rows):
         return None
@@ -28,7 +30,7 @@ def _chart(element_id: str, state: ChartState) -> dict | None:
 
 def force_charts(force: Force) -> dict:
     """{'trend': chart or None, 'outcomes': [chart, ...]} for the force's page."""
-    trend = _chart("chart-trend", ChartState(chart="trend", forces=(force.slug,)))
+    trend = chart_block("chart-trend", ChartState(chart="trend", forces=(force.slug,)))
     with_outcomes = (
         Figure.objects.filter(force=force, outcome__isnull=False)
         .order_by("-dataset__published_on")
@@ -38,7 +40,7 @@ def force_charts(force: Force) -> dict:
     outcomes = []
     for slug in dict.fromkeys(with_outcomes):  # keeps order, drops repeats
         state = ChartState(chart="outcomes", dataset=slug, forces=(force.slug,))
-        chart = _chart(f"chart-outcomes-{slug}", state)
+        chart = chart_block(f"chart-outcomes-{slug}", state)
         if chart:
             outcomes.append(chart)
     return {"trend": trend, "outcomes": outcomes}
