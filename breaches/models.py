@@ -207,7 +207,19 @@ class Return(models.Model):
     foia_section = models.CharField(
         max_length=50, blank=True, verbose_name="FOIA section", help_text="For refusals, e.g. s.31."
     )
-    caveat = models.TextField(blank=True)
+    caveat = models.TextField(blank=True, help_text="Shown beside every figure of this answer.")
+    unit = models.CharField(
+        max_length=20,
+        blank=True,
+        choices=UNITS.choices,
+        help_text="What this force counted, when it differs from the dataset's unit "
+        "(e.g. allegations rather than breaches). Blank: the dataset's unit.",
+    )
+    definition = models.TextField(
+        blank=True,
+        help_text="How this force's answer departs from the dataset's definition, if it does. "
+        "Flagged 'different unit or definition' in league tables.",
+    )
 
     class Meta:
         ordering = ["dataset", "force"]
@@ -221,6 +233,9 @@ class Return(models.Model):
 
     def __str__(self):
         return f"{self.force} → {self.dataset.slug}: {self.get_status_display()}"
+
+    def counted_differently(self) -> bool:
+        return bool(self.definition) or bool(self.unit and self.unit != self.dataset.unit)
 
 
 class Figure(models.Model):

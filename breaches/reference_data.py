@@ -157,6 +157,40 @@ def load_enforcement_actions(path: Path) -> int:
     return EnforcementAction.objects.count()
 
 
+def load_returns(path: Path) -> int:
+    """What is known about individual forces' answers: a different unit or definition, a caveat.
+
+    Runs after the figures (whose import creates the returns); a row for a force with no
+    return yet creates one, as disclosed.
+    """
+    from .models import Return
+
+    reference = Reference.load()
+    datasets = dict(Dataset.objects.values_list("slug", "id"))
+    errors = []
+    for number, row in _rows(path, ("dataset", "force")):
+        slug = reference.force(row["force"])
+        unit = UNITS.resolve(row["unit"]) if row.get("unit") else ""
+        if row["dataset"] not in datasets:
+            errors.append(RowError(number, "dataset", row["dataset"], "unknown dataset"))
+        elif slug is None:
+            errors.append(RowError(number, "force", row["force"], "unknown force"))
+        elif unit is None:
+            errors.append(RowError(number, "unit", row["unit"], "unknown unit"))
+        else:
+            answer, _ = Return.objects.get_or_create(
+                dataset_id=datasets[row["dataset"]],
+                force=Force.objects.get(slug=slug),
+                defaults={"status": "disclosed"},
+            )
+            answer.unit, answer.definition = unit, row.get("definition", "")
+            answer.caveat = row.get("caveat", "")
+            answer.save(update_fields=["unit", "definition", "caveat"])
+    if errors:
+        raise ReferenceDataError(path, errors)
+    return Return.objects.count()
+
+
 # In dependency order: aliases and actions name forces; figures name datasets and forces.
 LOADERS = (
     ("forces.csv", load_forces),

@@ -25,9 +25,19 @@ SORT_KEYS = {
     **{f"share-{group}": f"share_{group}" for group in OUTCOME_GROUPS.codes},
 }
 
+BADGE_LABELS = {
+    "partial-period": "partial period",
+    "different-definition": "different unit or definition",
+    "force-caveat": "force caveat",
+    "restated": "restated",
+    "overlap": "overlap",
+    "small-number": "small number",
+}
 BADGES = {
     "partial-period": "Partial period: covers {period}, not the dataset's whole period "
     "({dataset_period}).",
+    "different-definition": "Different unit or definition: this force counted something other "
+    "than the dataset's unit or definition (see its caveats). Compare with care.",
     "force-caveat": "The force or the source attached a caveat to this figure: read it before "
     "comparing.",
     "restated": "Restated: this figure replaced an earlier published value.",
@@ -102,19 +112,27 @@ def _add_shares(league: League, figures) -> None:
 
 def _add_caveats(league: League) -> None:
     dataset, period = league.dataset, league.period
-    returns = dict(
-        Return.objects.filter(dataset=dataset, force_id__in=[r["force_id"] for r in league.rows])
-        .exclude(caveat="")
-        .values_list("force_id", "caveat")
-    )
+    answers = {
+        answer.force_id: answer
+        for answer in Return.objects.filter(
+            dataset=dataset, force_id__in=[r["force_id"] for r in league.rows]
+        ).select_related("dataset")
+    }
     partial = period and (period.start, period.end) != (dataset.period_start, dataset.period_end)
     dataset_period = Period(dataset.period_start, dataset.period_end)
     for row in league.rows:
-        if returns.get(row["force_id"]):
-            row["notes"] = [returns[row["force_id"]], *row["notes"]]
+        answer = answers.get(row["force_id"])
+        different = answer is not None and answer.counted_differently()
+        if different:
+            unit = f"Counted {answer.get_unit_display().lower()}. " if answer.unit else ""
+            row["notes"] = [f"{unit}{answer.definition}".strip(), *row["notes"]]
+        if answer is not None and answer.caveat:
+            row["notes"] = [answer.caveat, *row["notes"]]
         badges = []
         if partial:
             badges.append("partial-period")
+        if different:
+            badges.append("different-definition")
         if row["notes"]:
             badges.append("force-caveat")
         if row["restated"]:

@@ -8,7 +8,7 @@ from django.utils.html import format_html, format_html_join
 
 from breaches.vocabularies import OUTCOME_GROUPS, RETURN_STATUSES
 
-from .league import League
+from .league import BADGE_LABELS, League
 
 SUMMED = "Summed from published parts (by role or by outcome) that add up to the force's total."
 LOWER_BOUND = (
@@ -158,7 +158,7 @@ class LeagueTable(tables.Table):
         return format_html_join(
             " ",
             '<span class="badge badge-{}" title="{}" tabindex="0">{}</span>',
-            ((code, text, code.replace("-", " ")) for code, text in value),
+            ((code, text, BADGE_LABELS[code]) for code, text in value),
         )
 
     def render_source(self, value):

@@ -131,3 +131,11 @@ def test_unknown_values_answer_400_naming_the_parameter(client, query, parameter
     response = client.get(f"/league/?dataset=bbw-2016&{query}")
     assert response.status_code == 400
     assert f"{parameter}:" in response.content.decode()
+
+
+def test_different_unit_flag_from_the_return(client):
+    by_force = {r["Force"]: r for r in league_rows(client.get("/league/?dataset=bbw-2016"))}
+    west_midlands = by_force["West Midlands Police"]
+    assert "different unit or definition" in west_midlands["Flags"]
+    assert "Counted allegations." in west_midlands["Caveats"]
+    assert "different unit or definition" not in by_force["Surrey Police"]["Flags"]
