@@ -82,7 +82,7 @@ class Value:
     lower_bound: bool
 
 
-def choose(row: dict, outcome: str | None, prefix: str = "") -> Value | None:
+def choose(row: dict, outcome: str | None, role: str | None, prefix: str = "") -> Value | None:
     """The published value, or else a sum of parts, and how far to trust it."""
     get = lambda key: row[f"{prefix}{key}"]  # noqa: E731
     total = row["total"]
@@ -93,7 +93,10 @@ def choose(row: dict, outcome: str | None, prefix: str = "") -> Value | None:
         # outcome-by-role table makes an outcome's role sum exact.
         count, whole = get("role_sum"), row["crosstab_total"] if outcome else row["roles_total"]
     elif get("outcome_sum") is not None:
-        count, whole = get("outcome_sum"), row["outcomes_total"]
+        # One role's outcomes are exact only against a complete outcome-by-role table; the
+        # all-roles outcome breakdown says nothing about one role.
+        count = get("outcome_sum")
+        whole = row["crosstab_total"] if role else row["outcomes_total"]
     elif get("both_sum") is not None:
         count, whole = get("both_sum"), row["crosstab_total"]
     else:

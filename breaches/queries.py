@@ -140,7 +140,7 @@ class FigureQuerySet(models.QuerySet):
         )
         league = []
         for row in rows:
-            value = choose(row, level.outcome)
+            value = choose(row, level.outcome, level.role)
             league.append({
                 **{key: row[key] for key in ("force_id", "force__name", "force__slug",
                                              "source_id", "workforce", "workforce_as_of")},
@@ -175,7 +175,7 @@ class FigureQuerySet(models.QuerySet):
         result: dict[int, dict] = {}
         for row in rows:
             for code in groups:
-                value = choose(row, code, prefix_for(code))
+                value = choose(row, code, level.role, prefix_for(code))
                 if value is not None:
                     result.setdefault(row["force_id"], {})[code] = value
         return result
@@ -213,7 +213,13 @@ def _mark_restated(contributing: FigureQuerySet, league: list[dict]) -> None:
 
     by_force = {row["force_id"]: row for row in league}
     contributing = contributing.filter(force_id__in=by_force)
-    restated = FigureRevision.objects.filter(figure__in=contributing.values("pk"))
+    # A retraction's own revisions, and those of batches since retracted, are history of an
+    # undo: the value shown is the earlier one again, not a restatement.
+    restated = (
+        FigureRevision.objects.filter(figure__in=contributing.values("pk"))
+        .exclude(replaced_by__kind="retraction")
+        .filter(replaced_by__retraction__isnull=True)
+    )
     for force_id in restated.order_by().values_list("figure__force_id", flat=True).distinct():
         by_force[force_id]["restated"] = True
 

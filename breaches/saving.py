@@ -251,12 +251,16 @@ def refresh_returns(pairs: set[tuple[int, int]]) -> None:
     force_ids = {f for _, f in pairs}
     published = Figure.objects.filter(dataset_id__in=dataset_ids, force_id__in=force_ids)
     with_figures = set(published.values_list("dataset_id", "force_id").distinct())
-    totals = {
-        (d, f): status
-        for d, f, status in published.filter(
-            category__isnull=True, outcome__isnull=True, role__isnull=True
-        ).values_list("dataset_id", "force_id", "status")
-    }
+    # A force that disclosed a total for any period disclosed; otherwise its latest period's
+    # status says why not (the ordering makes "latest" explicit, not the table's order).
+    totals: dict[tuple, str] = {}
+    for d, f, status in (
+        published.filter(category__isnull=True, outcome__isnull=True, role__isnull=True)
+        .order_by("period_end", "period_start")
+        .values_list("dataset_id", "force_id", "status")
+    ):
+        if totals.get((d, f)) != "disclosed":
+            totals[(d, f)] = status
     current = {
         (r.dataset_id, r.force_id): r
         for r in Return.objects.filter(dataset_id__in=dataset_ids, force_id__in=force_ids)

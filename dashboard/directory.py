@@ -110,7 +110,7 @@ def _leagues(force: Force) -> list[dict]:
 @require_safe
 def datasets(request):
     listed = Dataset.objects.annotate(
-        figure_count=Count("figures"),
+        figure_count=Count("figures", filter=PUBLISHED),
         forces_with_figures=Count(
             "figures__force", filter=PUBLISHED & Q(figures__count__isnull=False), distinct=True
         ),

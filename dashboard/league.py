@@ -124,7 +124,12 @@ def _add_caveats(league: League) -> None:
         answer = answers.get(row["force_id"])
         different = answer is not None and answer.counted_differently()
         if different:
-            unit = f"Counted {answer.get_unit_display().lower()}. " if answer.unit else ""
+            unit = (
+                f"The force counted {answer.get_unit_display().lower()}, not "
+                f"{dataset.get_unit_display().lower()}. "
+                if answer.unit
+                else ""
+            )
             row["notes"] = [f"{unit}{answer.definition}".strip(), *row["notes"]]
         if answer is not None and answer.caveat:
             row["notes"] = [answer.caveat, *row["notes"]]

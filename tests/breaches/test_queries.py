@@ -1,11 +1,12 @@
 """Queryset methods over the real published figures: values and query counts."""
 
 import datetime as dt
+import io
 from decimal import Decimal
 
 import pytest
 
-from breaches.models import Dataset, Figure, Force, Source
+from breaches.models import Dataset, Figure, Force, ImportBatch, Source
 from breaches.queries import Level, Period
 
 pytestmark = pytest.mark.django_db
@@ -147,3 +148,42 @@ def test_query_count_does_not_grow_with_forces(bbw, django_assert_num_queries):
     with django_assert_num_queries(3):
         rows = bbw.league(BBW_2016)
     assert len(rows) == 51
+
+
+def test_one_roles_outcome_sum_is_exact_only_against_a_complete_crosstab(bbw):
+    # Dorset's outcome-by-role answers add up to its 81: officers' resigned (8) and
+    # dismissed (3) make exactly 11.
+    rows = by_force(bbw.league(BBW_2016, Level(outcome="resigned-or-dismissed", role="officer")))
+    dorset = rows["Dorset Police"]
+    assert (dorset["count"], dorset["summed"], dorset["lower_bound"]) == (11, True, False)
+
+
+def test_all_roles_outcome_breakdown_says_nothing_about_one_role(bbw):
+    """Surrey's outcomes add up to 202 for all roles; an officer-only part is not exact."""
+    surrey = Figure.objects.get(dataset__slug="bbw-2016", force__slug="surrey", category=None,
+                                outcome=None, role=None)  # fmt: skip
+    source = Source.objects.create(title="Test data, not a real figure")
+    Figure.objects.create(dataset=surrey.dataset, force=surrey.force, period_start=BBW_2016.start,
+                          period_end=BBW_2016.end, outcome="resigned", role="officer", count=2,
+                          source=source)  # fmt: skip
+    rows = by_force(bbw.league(BBW_2016, Level(outcome="resigned-or-dismissed", role="officer")))
+    assert (rows["Surrey Police"]["count"], rows["Surrey Police"]["lower_bound"]) == (2, True)
+
+
+def test_restated_flag_ignores_a_retracted_restatement(tmp_path):
+    from django.core.management import call_command
+
+    from breaches.retraction import retract_batch
+
+    header = ("dataset,force,period_start,period_end,category,outcome,role,count,status,"
+              "source_title,source_publisher,source_date,source_url,note\n")  # fmt: skip
+    path = tmp_path / "restate.csv"
+    path.write_text(header + "bbw-2016,Surrey Police,2011-06-01,2015-12-31,,,,205,,"
+                    "Test restatement,Test,2026-01-01,,\n")  # fmt: skip
+    call_command("import_figures", path, stdout=io.StringIO())
+    bbw = Figure.objects.for_dataset(Dataset.objects.get(slug="bbw-2016"))
+    surrey = by_force(bbw.league(BBW_2016))["Surrey Police"]
+    assert (surrey["count"], surrey["restated"]) == (205, True)
+    retract_batch(ImportBatch.objects.filter(kind="figures").latest("id").pk)
+    surrey = by_force(bbw.league(BBW_2016))["Surrey Police"]
+    assert (surrey["count"], surrey["restated"]) == (202, False)

@@ -137,5 +137,5 @@ def test_different_unit_flag_from_the_return(client):
     by_force = {r["Force"]: r for r in league_rows(client.get("/league/?dataset=bbw-2016"))}
     west_midlands = by_force["West Midlands Police"]
     assert "different unit or definition" in west_midlands["Flags"]
-    assert "Counted allegations." in west_midlands["Caveats"]
+    assert "The force counted allegations, not breaches." in west_midlands["Caveats"]
     assert "different unit or definition" not in by_force["Surrey Police"]["Flags"]

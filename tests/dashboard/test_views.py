@@ -81,7 +81,7 @@ def test_league_table_by_content(client, django_assert_max_num_queries):
     assert by_force["Northumbria Police"]["Per 1,000 officers"] == "–"
     assert "National" not in " ".join(by_force)
     assert "Computer Weekly" in by_force["West Midlands Police"]["Source"]
-    assert "1 caveat" in by_force["West Midlands Police"]["Caveats"]
+    assert "2 caveats" in by_force["West Midlands Police"]["Caveats"]  # its unit and its note
 
 
 def test_league_lists_forces_without_a_figure_apart(client):
