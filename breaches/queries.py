@@ -45,7 +45,15 @@ class Period:
 
     @property
     def years(self) -> float:
-        """Length in years, counting both ends, for annualised rates."""
+        """Length in years, for annualised rates.
+
+        Whole months / 12 when the period runs from the first day of a month to the last day
+        of a month (calendar and financial years are exactly 1, leap or not); otherwise days
+        counting both ends / 365.25.
+        """
+        after = self.end + dt.timedelta(days=1)
+        if self.start.day == 1 and after.day == 1:
+            return ((after.year - self.start.year) * 12 + after.month - self.start.month) / 12
         return ((self.end - self.start).days + 1) / 365.25
 
     def __str__(self):

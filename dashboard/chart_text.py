@@ -47,11 +47,15 @@ def summary(data: ChartData) -> str:
             f"of the {forces} force{'s' if forces != 1 else ''} with a published figure"
         )
     elif data.chart == "trend":
+        # No "highest" here: datasets counted differently, so levels are not compared across
+        # them (DESIGN.md section 2); the sentence says what is drawn instead.
+        datasets = len({r["series"] for r in shown})
         sentence = (
-            f"Across {len(shown)} published figures for "
-            f"{forces} force{'s' if forces != 1 else ''}, "
-            f"the highest annualised figure was {top['force']}'s {value} a year "
-            f"({_years(top)}, {top['series_label']})"
+            f"{len(shown)} published figure{'s' if len(shown) != 1 else ''} for "
+            f"{forces} force{'s' if forces != 1 else ''} from {datasets} "
+            f"dataset{'s' if datasets != 1 else ''}, each dataset a separate series, "
+            f"from {min(r['period_start'] for r in shown)[:4]} to "
+            f"{max(r['period_end'] for r in shown)[:4]}"
         )
     elif data.chart == "outcomes":
         sentence = (

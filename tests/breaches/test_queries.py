@@ -187,3 +187,16 @@ def test_restated_flag_ignores_a_retracted_restatement(tmp_path):
     retract_batch(ImportBatch.objects.filter(kind="figures").latest("id").pk)
     surrey = by_force(bbw.league(BBW_2016))["Surrey Police"]
     assert (surrey["count"], surrey["restated"]) == (202, False)
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "years"),
+    [
+        (dt.date(2020, 1, 1), dt.date(2020, 12, 31), 1),  # a leap year is still one year
+        (dt.date(2022, 4, 1), dt.date(2023, 3, 31), 1),  # a financial year
+        (dt.date(2011, 6, 1), dt.date(2015, 12, 31), 55 / 12),
+        (dt.date(2025, 1, 1), dt.date(2025, 5, 28), 148 / 365.25),  # ends mid-month: days
+    ],
+)
+def test_period_length_in_years(start, end, years):
+    assert Period(start, end).years == pytest.approx(years)

@@ -40,7 +40,7 @@ def test_force_page_totals_over_time_keep_datasets_apart(client):
     datasets = [row["data-dataset"] for row in rows]
     assert datasets == ["bbw-2016", "vpnoverview-2021", "vpnoverview-2021"]
     per_year = [row.select("td")[2].get_text(strip=True) for row in rows]
-    assert per_year[0] == "106.4"  # 488 over 4.59 years
+    assert per_year[0] == "106.5"  # 488 over 55 months (4.58 years)
 
 
 def test_force_page_outcomes_in_vocabulary_order(client):

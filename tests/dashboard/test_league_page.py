@@ -40,8 +40,8 @@ def test_rate_measure_ranks_by_rate(client):
 
 def test_annualised_measure(client):
     rows = league_rows(client.get("/league/?dataset=bbw-2016&metric=annualised"))
-    # 488 over 1 June 2011 to 31 December 2015 (4.59 years)
-    assert rows[0]["Per year"] == "106.4"
+    # 488 over 1 June 2011 to 31 December 2015: 55 months, 4.58 years
+    assert rows[0]["Per year"] == "106.5"
 
 
 def test_small_number_flag_only_for_rates(client):
