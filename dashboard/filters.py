@@ -48,6 +48,13 @@ def _outcome_choices():
     ]
 
 
+def default_dataset_slug() -> str:
+    """The featured dataset, or the latest one if it is missing; '' when there are none."""
+    featured = Dataset.objects.filter(slug=settings.FEATURED_DATASET)
+    dataset = featured.first() or Dataset.objects.order_by("-published_on").first()
+    return dataset.slug if dataset else ""
+
+
 class PeriodFilter(django_filters.Filter):
     field_class = PeriodField
 
@@ -107,15 +114,21 @@ class LeagueFilter(django_filters.FilterSet):
             "sort",
         ]
 
+    def __init__(self, data=None, *args, **kwargs):
+        # Without a dataset in the query string the page shows the featured one, and the
+        # form must say so: otherwise its select shows the first option and the next
+        # submit silently switches dataset.
+        if data is not None and not data.get("dataset"):
+            data = data.copy()
+            data["dataset"] = default_dataset_slug()
+        super().__init__(data, *args, **kwargs)
+
     def selected(self, name: str, default=None):
         value = self.form.cleaned_data.get(name)
         return value if value not in (None, "") else default
 
     def chosen_dataset(self) -> Dataset | None:
-        return (
-            self.selected("dataset")
-            or Dataset.objects.filter(slug=settings.FEATURED_DATASET).first()
-        )
+        return self.selected("dataset")
 
 
 class FigureFilter(django_filters.FilterSet):
@@ -149,7 +162,20 @@ class FigureFilter(django_filters.FilterSet):
         fields = ["q", "dataset", "force", "national", "category", "outcome", "role"]
 
     def search(self, queryset, name, value):
-        vector = SearchVector("note", "source__title", "source__publisher", config="english")
+        # What a journalist types: a force, an outcome, a dataset, words from a note or source.
+        vector = SearchVector(
+            "force__name",
+            "force__short_name",
+            "dataset__title",
+            "dataset__publisher",
+            "category",
+            "outcome",
+            "role",
+            "note",
+            "source__title",
+            "source__publisher",
+            config="english",
+        )
         return queryset.annotate(search=vector).filter(search=SearchQuery(value, config="english"))
 
 
@@ -167,6 +193,7 @@ class IncidentFilter(django_filters.FilterSet):
         field_name="outcomes__outcome",
         choices=OUTCOMES.choices,
         empty_label="Any outcome",
+        label="Outcome",
         distinct=True,
     )
 

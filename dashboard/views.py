@@ -1,9 +1,8 @@
 """Public pages: parse the query string (form or FilterSet) -> query -> build -> render."""
 
-from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -13,7 +12,7 @@ from breaches.vocabularies import CATEGORIES, OUTCOMES, ROLES
 
 from . import exports
 from .chart_state import ChartState
-from .filters import LeagueFilter, error_summary
+from .filters import LeagueFilter, default_dataset_slug, error_summary
 from .league import build_league
 from .league_export import about_dataset, league_columns
 from .page_charts import chart_block
@@ -32,7 +31,9 @@ def export_format(request) -> str | None:
 
 @require_safe
 def home(request):
-    dataset = get_object_or_404(Dataset, slug=settings.FEATURED_DATASET)
+    dataset = Dataset.objects.filter(slug=default_dataset_slug()).first()
+    if dataset is None:  # a new installation with no data loaded yet
+        return render(request, "dashboard/no_data.html", status=404)
     figures = Figure.objects.for_dataset(dataset)
     periods = figures.periods()
     league = (
@@ -73,6 +74,8 @@ def league(request):
     if problems:
         return bad_request(request, problems)
     dataset = filterset.chosen_dataset()
+    if dataset is None:  # a new installation with no data loaded yet
+        return render(request, "dashboard/no_data.html", status=404)
     periods = Figure.objects.for_dataset(dataset).periods()
     period = filterset.selected("period") or (periods[0][0] if periods else None)
     level = Level(*(filterset.selected(name) for name in ("category", "outcome", "role")))

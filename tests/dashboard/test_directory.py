@@ -146,3 +146,20 @@ def test_force_without_figures_has_no_chart(client):
     page = BeautifulSoup(client.get("/forces/jersey/").content, "html.parser")
     assert page.select("[data-chart]") == []
     assert "plotly" not in str(page.head)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [("Northumbria", "Northumbria Police"), ("dismissed", "Surrey Police"),
+     ("West Midlands", "West Midlands Police")],
+)  # fmt: skip
+def test_figures_search_finds_forces_outcomes_and_datasets(client, query, expected):
+    page = BeautifulSoup(client.get(f"/figures/?q={query}").content, "html.parser")
+    assert expected in page.select_one("table.figures tbody").get_text()
+    assert "No figures at this level." not in page.get_text()
+
+
+def test_league_form_shows_the_dataset_it_shows(client):
+    page = BeautifulSoup(client.get("/league/").content, "html.parser")
+    selected = page.select_one("#id_dataset option[selected]")
+    assert selected["value"] == "bbw-2016"
