@@ -84,8 +84,15 @@ def _xlsx(columns, rows, about: list[tuple[str, str]], sheet_title: str) -> byte
 
 
 def _json(columns, rows, about) -> bytes:
+    notes: dict[str, str | list[str]] = {}
+    for label, text in about:  # repeated labels (several sources) become a list
+        if label in notes:
+            earlier = notes[label]
+            notes[label] = [*earlier, text] if isinstance(earlier, list) else [earlier, text]
+        else:
+            notes[label] = text
     payload = {
-        "about": dict(about),
+        "about": notes,
         "rows": [{column.key: _plain(row.get(column.key)) for column in columns} for row in rows],
     }
     return json.dumps(payload, ensure_ascii=False, indent=1).encode("utf-8")

@@ -5,11 +5,15 @@ from breaches.models import Dataset, Source
 from .exports import Column
 from .league import League
 
+# Query-string parameters that change which rows or values a download holds.
+FILTERS = ("period", "metric", "category", "outcome", "role", "nation", "kind", "region", "sort")
+
 
 def league_columns(league: League) -> list[Column]:
-    shares = [
-        Column(f"share_{code}", f"share {label.lower()}") for code, label in league.share_groups
-    ]
+    shares = []
+    for code, label in league.share_groups:
+        shares.append(Column(f"share_{code}", f"share {label.lower()}"))
+        shares.append(Column(f"share_{code}_lower_bound", f"share {label.lower()} is at least"))
     return [
         Column("rank", "rank"),
         Column("force__name", "force"),
@@ -28,6 +32,23 @@ def league_columns(league: League) -> list[Column]:
         Column("source_title", "source"),
         Column("source_url", "source URL"),
     ]
+
+
+def league_filename(league: League, query) -> str:
+    """league-bbw-2016-outcome-dismissed: a saved file says which table it is."""
+    parts = [f"{name}-{query.get(name)}" for name in FILTERS if query.get(name) and name != "sort"]
+    return "-".join(["league", league.dataset.slug, *parts])
+
+
+def about_league(league: League, query) -> list[tuple[str, str]]:
+    """What the rows are (filters, measure, period), then the dataset's notes and sources."""
+    chosen = [f"{name}={query.get(name)}" for name in FILTERS if query.get(name)]
+    about = [
+        ("Table", f"League table of {league.dataset.title}, {league.period or 'no period'}"),
+        ("Filters", ", ".join(chosen) or "none: all categories, outcomes, roles and forces"),
+        ("Ranked by", league.metric),
+    ]
+    return about + about_dataset(league.dataset)
 
 
 def about_dataset(dataset: Dataset) -> list[tuple[str, str]]:

@@ -14,7 +14,7 @@ from . import exports
 from .chart_state import ChartState
 from .filters import LeagueFilter, default_dataset_slug, error_summary
 from .league import build_league
-from .league_export import about_dataset, league_columns
+from .league_export import about_league, league_columns, league_filename
 from .page_charts import chart_block
 from .tables import LeagueTable, sort_urls
 
@@ -85,7 +85,7 @@ def league(request):
     sort = filterset.selected("sort")
     league = build_league(dataset, period, level, metric, force_ids, sort)
     if fmt := export_format(request):
-        return _export_league(fmt, league)
+        return _export_league(fmt, league, request.GET)
     listed = {row["force_id"] for row in league.rows}
     table = LeagueTable(
         league, caption=_caption(dataset, period, level), sort_urls=sort_urls(request, sort)
@@ -121,13 +121,13 @@ def _caption(dataset: Dataset, period: Period | None, level: Level) -> str:
     return f"{dataset.title}: {unit}{breakdown} per force, {period}" if period else dataset.title
 
 
-def _export_league(fmt: str, league):
+def _export_league(fmt: str, league, query):
     return exports.export_response(
         fmt,
-        name=f"league-{league.dataset.slug}",
+        name=league_filename(league, query),
         columns=league_columns(league),
         rows=league.rows,
-        about=about_dataset(league.dataset),
+        about=about_league(league, query),
     )
 
 

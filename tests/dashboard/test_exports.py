@@ -105,3 +105,22 @@ def test_figures_export_matches_the_filtered_browser(client):
     )
     assert {row["force"] for row in exported} == {"Dorset Police"}
     assert all(row["source URL"].startswith("http://www.bridportnews.co.uk/") for row in exported)
+
+
+def test_filtered_downloads_say_what_they_hold(client):
+    response = client.get("/league/?dataset=bbw-2016&outcome=dismissed&_export=csv")
+    assert "league-bbw-2016-outcome-dismissed.csv" in response["Content-Disposition"]
+    about = json.loads(
+        client.get("/league/?dataset=bbw-2016&outcome=dismissed&_export=json").content
+    )
+    assert about["about"]["Filters"] == "outcome=dismissed"
+    assert len(about["about"]["Source"]) == 8  # every source, none lost to a repeated key
+    sheets = xlsx_sheets(client.get("/league/?dataset=bbw-2016&outcome=dismissed&_export=xlsx"))
+    assert ["Filters", "outcome=dismissed"] in sheets["About these figures"]
+
+
+def test_share_lower_bounds_travel_with_the_shares(client):
+    rows = {r["force"]: r for r in csv_rows(client.get("/league/?dataset=bbw-2016&_export=csv"))}
+    humberside = rows["Humberside Police"]
+    assert humberside["share resigned or dismissed is at least"] == "True"  # "≥ 3%" on screen
+    assert rows["Surrey Police"]["share resigned or dismissed is at least"] == "False"
