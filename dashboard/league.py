@@ -32,6 +32,7 @@ BADGE_LABELS = {
     "restated": "restated",
     "overlap": "overlap",
     "small-number": "small number",
+    "dated-officers": "dated officer count",
 }
 BADGES = {
     "partial-period": "Partial period: covers {period}, not the dataset's whole period "
@@ -44,6 +45,8 @@ BADGES = {
     "overlap": "Overlapping breakdown: the force's parts add up to more than its total, so "
     "they overlap.",
     "small-number": "Small number: this rate rests on fewer than 10 cases.",
+    "dated-officers": "Dated officer count: the nearest officer numbers found are from "
+    "{workforce_as_of}, over a year outside the period.",
 }
 
 
@@ -146,12 +149,25 @@ def _add_caveats(league: League) -> None:
             badges.append("overlap")
         if league.metric != "count" and row["count"] is not None and row["count"] < SMALL_NUMBER:
             badges.append("small-number")
+        if _dated_officers(row, period):
+            badges.append("dated-officers")
+        as_of = f"{row['workforce_as_of']:%-d %B %Y}" if row["workforce_as_of"] else ""
         row["badges"] = [
-            (code, BADGES[code].format(period=period, dataset_period=dataset_period))
+            (code, BADGES[code].format(period=period, dataset_period=dataset_period,
+                                       workforce_as_of=as_of))
             for code in badges
-        ]
+        ]  # fmt: skip
         row["caveat_text"] = " | ".join(row["notes"])
         row["badge_codes"] = " ".join(code for code, _ in row["badges"])
+
+
+def _dated_officers(row: dict, period: Period | None) -> bool:
+    """A rate per 1,000 officers whose officer count is from over a year outside the period."""
+    if row["rate_per_1000"] is None or period is None:
+        return False
+    as_of = row["workforce_as_of"]
+    gap = (period.start - as_of).days if as_of < period.start else (as_of - period.end).days
+    return gap > 365
 
 
 def _rank_by_metric(rows: list[dict], key: str) -> None:

@@ -107,16 +107,18 @@ class LeagueTable(tables.Table):
     @staticmethod
     def _sequence(extra):
         names = [name for name, _ in extra]
+        # Flags, caveats and source before the share columns: every number's source and
+        # caveats stay in view on a laptop screen.
         return [
             "rank",
             "force",
             "count",
             "rate_per_1000",
             "annualised",
-            *names,
             "badges",
-            "source",
             "notes",
+            "source",
+            *names,
         ]
 
     def render_rank(self, value):
@@ -157,7 +159,8 @@ class LeagueTable(tables.Table):
             return missing("none")
         return format_html_join(
             " ",
-            '<span class="badge badge-{}" title="{}" tabindex="0">{}</span>',
+            # The explanation shows on hover and on keyboard focus (CSS), not only as a title.
+            '<span class="badge badge-{}" data-tip="{}" tabindex="0">{}</span>',
             ((code, text, BADGE_LABELS[code]) for code, text in value),
         )
 

@@ -139,3 +139,12 @@ def test_different_unit_flag_from_the_return(client):
     assert "different unit or definition" in west_midlands["Flags"]
     assert "The force counted allegations, not breaches." in west_midlands["Caveats"]
     assert "different unit or definition" not in by_force["Surrey Police"]["Flags"]
+
+
+def test_dated_officer_count_flag(client):
+    vpn = {r["Force"]: r for r in league_rows(client.get("/league/?dataset=vpnoverview-2021"))}
+    # 2020 rates rest on officers at 31 March 2015: flagged, and explained on focus.
+    assert "dated officer count" in vpn["Lancashire Constabulary"]["Flags"]
+    assert "dated officer count" not in vpn["Police Scotland"]["Flags"]  # no rate at all
+    bbw = {r["Force"]: r for r in league_rows(client.get("/league/?dataset=bbw-2016"))}
+    assert "dated officer count" not in bbw["Surrey Police"]["Flags"]  # 2015 is in the period
