@@ -83,9 +83,13 @@ class LeagueTable(tables.Table):
     count = tables.Column(verbose_name="Count", attrs=NUMERIC, empty_values=())
     rate_per_1000 = tables.Column(verbose_name="Per 1,000 officers", attrs=NUMERIC, empty_values=())
     annualised = tables.Column(verbose_name="Per year", attrs=NUMERIC, empty_values=())
-    badges = tables.Column(verbose_name="Flags", empty_values=())
-    source = tables.Column(verbose_name="Source", empty_values=())
-    notes = tables.Column(verbose_name="Caveats", empty_values=())
+    badges = tables.Column(verbose_name="Flags", empty_values=(), attrs={"td": {"class": "flags"}})
+    source = tables.Column(
+        verbose_name="Source", empty_values=(), attrs={"td": {"class": "source"}}
+    )
+    notes = tables.Column(
+        verbose_name="Caveats", empty_values=(), attrs={"td": {"class": "caveats"}}
+    )
 
     class Meta:
         template_name = "dashboard/table.html"
