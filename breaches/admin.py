@@ -27,6 +27,28 @@ from .models import (
 )
 
 SHOWN_ON_BATCH_PAGE = 200
+CORRECT_BY_UPLOAD = (
+    "Published values are changed by uploading the corrected row (the previous value is kept "
+    "as a restatement) and withdrawn by retracting their batch, so nothing is lost silently."
+)
+
+
+class ReadOnlyValuesMixin:
+    """Figures and incidents are read here, changed by upload and undone by retraction."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # Viewing stays allowed (has_view_permission); saving would bypass the history.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), "subtitle": CORRECT_BY_UPLOAD}
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
 
 class PublishedFilter(admin.SimpleListFilter):
@@ -131,7 +153,7 @@ class ReturnAdmin(admin.ModelAdmin):
 
 
 @admin.register(Figure)
-class FigureAdmin(admin.ModelAdmin):
+class FigureAdmin(ReadOnlyValuesMixin, admin.ModelAdmin):
     list_display = [
         "dataset__slug",
         "force",
@@ -180,11 +202,20 @@ class FigureRevisionAdmin(admin.ModelAdmin):
 
 class OutcomeInline(admin.TabularInline):
     model = Outcome
-    extra = 1
+    extra = 0
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Incident)
-class IncidentAdmin(admin.ModelAdmin):
+class IncidentAdmin(ReadOnlyValuesMixin, admin.ModelAdmin):
     list_display = ["reference", "force", "dataset", "occurred_on", "category", "role", "published"]
     list_filter = [PublishedFilter, "dataset", "category", "role"]
     list_select_related = ["force", "dataset"]
