@@ -22,6 +22,7 @@ from .forms import AliasForm, UploadForm
 from .models import Force, ForceAlias, ImportBatch
 from .retraction import NotRetractable, retract_batch
 from .upload_templates import template_csv, template_xlsx
+from .versions import data_version
 
 UPLOAD = "breaches.add_importbatch"
 RETRACT = "breaches.retract_importbatch"
@@ -110,6 +111,9 @@ class UploadAdminMixin:
             f"Preview of {staged.file_name}",
             preview=preview,
             token=staged.token,
+            # Confirm refuses if the data moved on since this page was drawn: an editor
+            # commits exactly the changes they were shown.
+            version=data_version(),
             unknown=unknown,
             forces=forces,
             can_add_alias=request.user.has_perm(ADD_ALIAS),
@@ -128,6 +132,14 @@ class UploadAdminMixin:
             return HttpResponseRedirect(reverse("admin:breaches_importbatch_add"))
         staged, content = loaded
         sheet = request.POST.get("sheet") or None
+        shown = request.POST.get("version")  # the data version the preview was drawn at
+        if shown is not None and shown != data_version():
+            messages.warning(
+                request,
+                "The published data changed since this preview (another upload, a retraction "
+                "or an edit): nothing was saved. Check the preview below, then confirm again.",
+            )
+            return self._render_preview(request, staged, content, sheet, status=409)
         preview = uploads.build_preview(content, staged.file_name, sheet)
         if not preview.validation.ok:
             # The reference data changed since the preview (a dataset or alias removed).

@@ -432,3 +432,22 @@ def test_an_xlsx_over_the_row_limit_is_refused_whole(client, editor, settings):
     page = text(preview(client, xlsx(("figures", [header, row, row, row])), "big.xlsx"))
     assert "The file has more than 2 data rows" in page
     assert snapshot() == before
+
+
+def test_confirm_refuses_when_the_data_changed_since_the_preview(client, editor):
+    content = figure_file()
+    shown = preview(client, content)
+    form = BeautifulSoup(shown.content, "html.parser").find("form", action=re.compile("confirm"))
+    data = {
+        field["name"]: field.get("value", "") for field in form.find_all("input", type="hidden")
+    }
+    # Meanwhile another upload lands.
+    other = figure_file(count=777)
+    client.post(
+        reverse("admin:breaches_importbatch_confirm"), {"token": token_of(preview(client, other))}
+    )
+    before = snapshot()
+    late = client.post(reverse("admin:breaches_importbatch_confirm"), data)
+    assert late.status_code == 409
+    assert "The published data changed since this preview" in text(late)
+    assert snapshot() == before
