@@ -163,3 +163,17 @@ def test_league_form_shows_the_dataset_it_shows(client):
     page = BeautifulSoup(client.get("/league/").content, "html.parser")
     selected = page.select_one("#id_dataset option[selected]")
     assert selected["value"] == "bbw-2016"
+
+
+def test_figures_browser_sorts_by_a_header_link(client):
+    page = BeautifulSoup(client.get("/figures/?dataset=bbw-2016").content, "html.parser")
+    count_link = next(a for a in page.select("table.figures thead a") if "Count" in a.get_text())
+    ordered = BeautifulSoup(client.get(f"/figures/{count_link['href']}").content, "html.parser")
+    header = next(th for th in ordered.select("table.figures thead th") if "Count" in th.get_text())
+    assert header["aria-sort"] == "ascending"
+    counts = [
+        row.select_one("th").get_text(strip=True)  # the count is the row header
+        for row in ordered.select("table.figures tbody tr")
+    ]
+    numbers = [int(c.replace(",", "")) for c in counts if c.replace(",", "").isdigit()]
+    assert numbers == sorted(numbers)
