@@ -7,15 +7,18 @@ the same chart in the builder, to share or embed it.
 
 from breaches.models import Figure, Force
 
-from .chart_data import chart_data
 from .chart_state import ChartState
 from .chart_text import summary
-from .charts import build_figure
+from .chart_views import live_chart
 
 
 def chart_block(element_id: str, state: ChartState) -> dict | None:
-    """A chart to embed in a page; None when it would have nothing to draw."""
-    data = chart_data(state)
+    """A chart to embed in a page; None when it would have nothing to draw.
+
+    Goes through the chart builder's cache (keyed by state and data version), so a page that
+    embeds charts costs one query per chart once they have been drawn.
+    """
+    data, figure = live_chart(state)
     if not any(row.get("value") is not None for row in data.rows):
         return None
     return {
@@ -23,7 +26,7 @@ def chart_block(element_id: str, state: ChartState) -> dict | None:
         "title": data.title,
         "summary": summary(data),
         "caveat": data.caveat,
-        "figure": build_figure(data).to_plotly_json(),
+        "figure": figure,
         "query": state.query_string(),
     }
 
