@@ -178,6 +178,7 @@ def test_pages_refuse_framing_but_embeds_allow_it(client):
     assert client.get(f"/charts/?{LEAGUE}")["X-Frame-Options"] == "DENY"
     embed = client.get(f"/charts/embed/?{LEAGUE}")
     assert embed.status_code == 200
+    assert b'<h1 class="embed-title">' in embed.content  # an embed says what it shows
     assert "X-Frame-Options" not in embed
 
 
