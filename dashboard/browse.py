@@ -1,11 +1,13 @@
 """The figures and incidents browsers: filter, search, sort, paginate, export."""
 
+from django.core.paginator import EmptyPage
 from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 from django_tables2 import RequestConfig
 
 from breaches.models import Figure, Incident
+from config.ratelimit import exporting, rate_limit
 
 from . import exports
 from .exports import Column
@@ -88,14 +90,17 @@ def _browse(request, *, filterset, table_class, caption, template, columns, to_r
         RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
     except Http404:  # django-tables2's answer to a page number past the end
         return bad_request(request, ["page: there is no such page."])
+    except EmptyPage:  # django-tables2 also reads per_page; below 1 its paginator gives up
+        return bad_request(request, ["per_page: use a whole number of at least 1."])
     if fmt := export_format(request):
         rows = [to_row(row.record) for row in table.rows]  # every filtered row, in table order
         about = [("Filters", request.GET.urlencode() or "none"), ("Rows", str(len(rows)))]
         return exports.export_response(fmt, name=name, columns=columns, rows=rows, about=about)
-    return render(request, template, {"filterset": filterset, "table": table})
+    return render(request, template, {"filterset": filterset, "table": table, "what": name})
 
 
 @require_safe
+@rate_limit("exports", "EXPORT_RATE_LIMIT", what="downloads", when=exporting)
 def figures(request):
     queryset = Figure.objects.select_related("dataset", "force", "source").order_by(
         "-dataset__published_on", "force__name", "period_start", "category", "outcome", "role"
@@ -113,6 +118,7 @@ def figures(request):
 
 
 @require_safe
+@rate_limit("exports", "EXPORT_RATE_LIMIT", what="downloads", when=exporting)
 def incidents(request):
     queryset = (
         Incident.objects.select_related("dataset", "force")

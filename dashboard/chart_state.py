@@ -46,6 +46,7 @@ ORDER = ("v", "chart", "dataset", "forces", "metric", "category", "outcome", "ro
 MAX_FORCES = 12
 # Lists in URLs use `~`; commas, plus signs and spaces come from mangled or hand-typed links.
 FORCE_SEPARATORS = re.compile(r"[~,+\s]+")
+SLUG = re.compile(r"[-a-z0-9_]+")
 
 
 class ForcesField(forms.Field):
@@ -55,7 +56,9 @@ class ForcesField(forms.Field):
         slugs = sorted({slug.lower() for slug in FORCE_SEPARATORS.split(value or "") if slug})
         if len(slugs) > MAX_FORCES:
             raise forms.ValidationError(f"Choose at most {MAX_FORCES} forces.")
-        known = set(Force.objects.filter(slug__in=slugs).values_list("slug", flat=True))
+        # Only slug-shaped text reaches the query (PostgreSQL refuses NUL bytes outright).
+        shaped = [slug for slug in slugs if SLUG.fullmatch(slug)]
+        known = set(Force.objects.filter(slug__in=shaped).values_list("slug", flat=True))
         unknown = [slug for slug in slugs if slug not in known]
         if unknown:
             raise forms.ValidationError(

@@ -23,18 +23,20 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.html import escape
 from django.views.decorators.cache import never_cache
-from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_POST, require_safe
 
 from breaches.models import Dataset, Figure, Force
 from breaches.versions import data_version
 from breaches.vocabularies import CATEGORIES, OUTCOMES, ROLES
+from config.ratelimit import rate_limit
+from config.security import embeddable
 
 from .chart_data import ChartData, chart_data
 from .chart_images import generic_png, render_pin_image
 from .chart_state import CHARTS, METRICS, ChartState, ChartStateForm
 from .chart_text import pivot, summary
 from .charts import build_figure, value_text
+from .exports import neutralise
 from .models import PinnedChart, pin_id
 
 IMMUTABLE = {"public": True, "max_age": 31536000, "immutable": True}
@@ -146,7 +148,7 @@ def charts(request):
 
 
 @require_safe
-@xframe_options_exempt
+@embeddable
 def chart_embed(request):
     state, response = _parse(request)
     if response:
@@ -173,11 +175,13 @@ def _twin(request, kind: str):
 
 
 @require_safe
+@rate_limit("exports", "EXPORT_RATE_LIMIT", what="downloads")
 def chart_json(request):
     return _twin(request, "json")
 
 
 @require_safe
+@rate_limit("exports", "EXPORT_RATE_LIMIT", what="downloads")
 def chart_csv(request):
     return _twin(request, "csv")
 
@@ -193,11 +197,14 @@ def _csv_body(data: ChartData) -> bytes:
     writer.writerow(CSV_COLUMNS)
     for row in data.rows:
         values = {**row, "notes": " | ".join(row["notes"])}
-        writer.writerow(["" if values.get(c) is None else values.get(c) for c in CSV_COLUMNS])
+        # Notes and sources come from uploads: a spreadsheet must not run them as formulas.
+        writer.writerow(
+            ["" if values.get(c) is None else neutralise(values.get(c)) for c in CSV_COLUMNS]
+        )
     caveats = [
         f"{d['title']} ({d['publisher']}): {d['caveat'] or d['definition']}" for d in data.datasets
     ]
-    writer.writerows([[], ["# caveats"], *([c] for c in caveats)])
+    writer.writerows([[], ["# caveats"], *([neutralise(c)] for c in caveats)])
     return out.getvalue().encode("utf-8-sig")
 
 
@@ -210,13 +217,12 @@ def _twin_response(body: bytes, kind: str, name: str) -> HttpResponse:
 
 
 @require_POST
+@rate_limit("pins", "PIN_RATE_LIMIT", what="shared charts")
 def pin(request):
     form = ChartStateForm.from_query(request.POST)
     if not form.is_valid():
         return render(request, "400.html", {"problems": form.error_summary()}, status=400)
     state = form.state()
-    if _rate_limited(request):
-        return render(request, "dashboard/charts/too_many.html", status=429)
     data, _figure = live_chart(state)
     frozen = data.as_json()
     pinned, created = PinnedChart.objects.get_or_create(
@@ -230,18 +236,6 @@ def pin(request):
     if created:
         render_pin_image(pinned)
     return redirect(pinned)
-
-
-def _rate_limited(request) -> bool:
-    """True past PIN_RATE_LIMIT pins per client address in its window."""
-    limit, window = settings.PIN_RATE_LIMIT
-    key = f"charts:pins:{request.META.get('REMOTE_ADDR', '')}"
-    cache.add(key, 0, window)
-    try:
-        return cache.incr(key) > limit
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, window)
-        return False
 
 
 def _pinned(pin_id_: str):
@@ -285,7 +279,7 @@ def pinned(request, pin_id):
 
 
 @require_safe
-@xframe_options_exempt
+@embeddable
 def pinned_embed(request, pin_id):
     return _pinned_page(request, pin_id, "dashboard/charts/embed.html")
 

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_safe
 from breaches.models import Dataset, Figure, Force, Source
 from breaches.queries import Level, Period
 from breaches.vocabularies import CATEGORIES, OUTCOMES, ROLES
+from config.ratelimit import exporting, rate_limit
 
 from . import exports
 from .chart_state import ChartState
@@ -66,6 +67,7 @@ def home(request):
 
 
 @require_safe
+@rate_limit("exports", "EXPORT_RATE_LIMIT", what="downloads", when=exporting)
 def league(request):
     filterset = LeagueFilter(request.GET, queryset=Force.objects.all())
     problems = error_summary(filterset) if not filterset.is_valid() else []

@@ -21,6 +21,16 @@ def django_db_setup(django_db_setup, django_db_blocker):
         load_reference_data()
 
 
+@pytest.fixture(autouse=True)
+def fresh_rate_limits():
+    """Every test starts with unused rate limits (config/ratelimit.py): the suite makes many
+    more downloads from 127.0.0.1 than a reader would."""
+    from django.conf import settings
+    from django.core.cache import caches
+
+    caches[settings.RATELIMIT_CACHE].clear()
+
+
 @pytest.fixture
 def write_csv(tmp_path):
     """Write rows (lists of cells, header first) to a CSV file and return its path."""

