@@ -5,6 +5,7 @@ with no DATABASE_URL the app runs on an embedded PostgreSQL server under `.pgdat
 """
 
 import os
+import warnings
 from datetime import timedelta
 from pathlib import Path
 
@@ -128,6 +129,9 @@ USE_THOUSAND_SEPARATOR = False
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Until collectstatic has run (development, tests) whitenoise serves from the finders and
+# warns at every start that STATIC_ROOT does not exist yet: expected, so not shown.
+warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Manifest storage needs collectstatic first: production only (see docs/deploy notes).
