@@ -14,6 +14,7 @@ UK_DATE = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
 ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 # Commas only as thousands separators: '1,5' (a decimal comma, or a typo) is not 15.
 THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
+MAX_COUNT = 2_147_483_647  # PostgreSQL's integer
 
 
 class CellError(ValueError):
@@ -75,10 +76,15 @@ def count(cell: Cell) -> int | None:
             raise CellError("is not a number") from None
         if not parsed.is_finite() or parsed != parsed.to_integral_value():
             raise CellError("is not a whole number")
+        # Before int(): int(Decimal("1e999999999")) would take forever.
+        if parsed < 0:
+            raise CellError("cannot be negative")
+        if parsed > MAX_COUNT:
+            raise CellError("is too large")
         number = int(parsed)
     if number < 0:
         raise CellError("cannot be negative")
-    if number > 2_147_483_647:
+    if number > MAX_COUNT:
         raise CellError("is too large")
     return number
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -51,6 +53,10 @@ INCIDENT_COLUMNS = (
 )
 INCIDENT_REQUIRED = ("dataset", "force", "reference")
 OUTCOME_SEPARATORS = (";", "~")
+# Invisible characters with no place in published text: control characters (tabs and line
+# breaks excepted; NUL cannot even be stored) and the bidirectional overrides and isolates
+# that make text display in another order than it is stored.
+INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 @dataclass(frozen=True)
@@ -258,6 +264,7 @@ def _validate(table, kind, columns, required, reference, build_row) -> Validatio
             )
             result.errors.extend(row.errors)
             continue
+        _check_invisible(row)
         clean = build_row(row)
         if row.errors:
             result.errors.extend(row.errors)
@@ -270,6 +277,20 @@ def _validate(table, kind, columns, required, reference, build_row) -> Validatio
         first_seen[clean.key] = number
         result.rows.append(clean)
     return result
+
+
+def _check_invisible(row: _Row) -> None:
+    for column, value in row.values.items():
+        found = INVISIBLE.search(value) if isinstance(value, str) else None
+        if found:
+            character = found.group()
+            name = unicodedata.name(character, "")
+            row.error(
+                column,
+                f"{column.replace('_', ' ')} contains the invisible character "
+                f"U+{ord(character):04X}{f' ({name})' if name else ''}, which is not allowed: "
+                "remove it",
+            )
 
 
 def _figure_row(row: _Row) -> FigureRow | None:

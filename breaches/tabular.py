@@ -10,10 +10,15 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import zipfile
+import re
 from dataclasses import dataclass, field
 
 MAX_COLUMNS = 100
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls files and encrypted workbooks
+# A well-formed multi-byte UTF-8 sequence (in a file that is not UTF-8 as a whole).
+UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
 # Cell values are kept as read (str, int, float, datetime) so that the validator can
 # accept real XLSX dates and Excel serial numbers as well as text.
 Cell = str | int | float | dt.datetime | dt.date | None
@@ -58,9 +63,24 @@ def read_table(
 
     `max_rows` limits the data rows (blank lines not counted); more is refused, not cut.
     """
+    if content.startswith(OLE_MAGIC):
+        raise _office_binary(content)
     if content.startswith(b"PK\x03\x04") or file_name.lower().endswith((".xlsx", ".xlsm")):
         return _read_xlsx(content, sheet, max_rows)
     return _read_csv(content, max_rows)
+
+
+def _office_binary(content: bytes) -> TableError:
+    """An OLE compound file: an encrypted workbook, or an old .xls (or .doc) file."""
+    if "EncryptedPackage".encode("utf-16-le") in content:
+        return TableError(
+            "The workbook is password-protected (encrypted), so it cannot be read: "
+            "remove the password in Excel (File > Info > Protect Workbook) and save it again"
+        )
+    return TableError(
+        "The file is not a CSV or XLSX file: it is an old Excel .xls workbook (or another "
+        "binary Office file); save it as .xlsx or CSV"
+    )
 
 
 def _too_many_rows(max_rows: int) -> TableError:
@@ -71,19 +91,37 @@ def _too_many_rows(max_rows: int) -> TableError:
 
 
 def _decode(content: bytes) -> str:
+    if content.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise TableError(
+            'The file is UTF-16 text (Excel\'s "Unicode text"): save it as "CSV UTF-8" instead'
+        )
     if b"\x00" in content[:4096]:
         raise TableError("The file is not a CSV or XLSX file (it contains binary data)")
     try:
         return content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as error:
+        not_utf8 = error.start
     try:
         # Excel on Windows saves "CSV" as Windows-1252.
-        return content.decode("cp1252")
+        text = content.decode("cp1252")
     except UnicodeDecodeError as error:
         raise TableError(
             f"The file is neither UTF-8 nor Windows-1252 text (byte {error.start})"
         ) from None
+    # Text that is UTF-8 in places and not in others would be read as Windows-1252 with the
+    # UTF-8 parts garbled (an en dash as three letters): refuse it rather than store mojibake.
+    utf8 = UTF8_SEQUENCE.search(content)
+    if utf8:
+        raise TableError(
+            f"The file mixes text encodings: line {_line_of(content, not_utf8)} is not UTF-8 "
+            f"(byte {not_utf8}) but line {_line_of(content, utf8.start())} is UTF-8; "
+            'save it again as "CSV UTF-8"'
+        )
+    return text
+
+
+def _line_of(content: bytes, offset: int) -> int:
+    return content.count(b"\n", 0, offset) + 1
 
 
 def _read_csv(content: bytes, max_rows: int | None = None) -> Table:
@@ -101,7 +139,7 @@ def _read_csv(content: bytes, max_rows: int | None = None) -> Table:
     try:
         records = list(reader)
     except csv.Error as error:
-        raise TableError(f"The file is not valid CSV ({error})") from None
+        raise TableError(f"The file is not valid CSV (line {reader.line_num}: {error})") from None
     header = _check_header(records[0])
     table = Table(header=header)
     for number, record in enumerate(records[1:], start=2):
@@ -147,13 +185,13 @@ def _read_xlsx(content: bytes, sheet: str | None, max_rows: int | None = None) -
     except ArchiveError as error:
         raise TableError(str(error)) from None
 
-    # A damaged workbook fails in the zip, in its XML (ParseError is a SyntaxError) or, as
-    # rows are streamed, in a cell: each is a problem to report, not a crash.
-    unreadable = (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError, SyntaxError)
+    # A damaged workbook fails in the zip (BadZipFile, zlib.error, EOFError, an unsupported
+    # compression method...), in its XML (ParseError is a SyntaxError) or, as rows are
+    # streamed, in a cell: whatever is raised, it is a problem to report, not a crash.
     try:
         # read_only streams rows; data_only returns cached values so formulas are never run.
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except unreadable as error:
+    except Exception as error:
         raise TableError(f"The file is not a readable XLSX workbook ({error})") from None
     try:
         names = workbook.sheetnames
@@ -178,7 +216,9 @@ def _read_xlsx(content: bytes, sheet: str | None, max_rows: int | None = None) -
             if max_rows is not None and len(table.rows) > max_rows:
                 raise _too_many_rows(max_rows)
         return table
-    except unreadable as error:
+    except TableError:
+        raise
+    except Exception as error:
         raise TableError(f"The file is not a readable XLSX workbook ({error})") from None
     finally:
         workbook.close()

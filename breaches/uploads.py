@@ -25,7 +25,7 @@ from .reference import Reference
 from .saving import Plan, figure_values, incident_values, plan_figures, plan_incidents
 from .tabular import RowError
 from .vocabularies import CATEGORIES, OUTCOMES, RETURN_STATUSES, ROLES
-from .xlsx_guard import ArchiveError, check_xlsx_archive
+from .xlsx_guard import check_xlsx_archive
 
 TOKEN_SALT = "breaches.uploads.staged"
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -122,7 +122,7 @@ def sheet_names(content: bytes, file_name: str) -> list[str]:
     try:
         check_xlsx_archive(content)
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (ArchiveError, ValueError, KeyError, OSError, TypeError, SyntaxError):
+    except Exception:  # an archive too big, or damaged in one of many ways: parse() says which
         return []
     try:
         return list(workbook.sheetnames)
@@ -199,8 +199,9 @@ class Preview:
 def build_preview(content: bytes, file_name: str, sheet: str | None = None) -> Preview:
     """Parse, validate and plan a staged file: what confirming it would do, row by row."""
     sheets = sheet_names(content, file_name)
-    if sheet and sheet not in sheets:
-        sheet = None
+    if not sheets:
+        sheet = None  # a CSV file (or an unreadable workbook) has no sheets to choose from
+    # A sheet the workbook does not have is reported by parse(), with the sheets it has.
     reference = Reference.load()
     validation = parse(content, file_name, reference, sheet=sheet)
     preview = Preview(file_name, sha256(content), sheet, sheets, validation)

@@ -16,6 +16,7 @@ from .tables import FigureTable, IncidentTable
 from .views import bad_request, export_format
 
 PER_PAGE = 50
+MAX_PER_PAGE = 200
 
 FIGURE_COLUMNS = [
     Column("dataset", "dataset"),
@@ -83,6 +84,10 @@ def _browse(request, *, filterset, table_class, caption, template, columns, to_r
     problems = error_summary(filterset) if not filterset.is_valid() else []
     if request.GET.get("_export") and not export_format(request):
         problems.append("_export: use csv, xlsx or json.")
+    per_page = request.GET.get("per_page", "")
+    if per_page.isdigit() and int(per_page) > MAX_PER_PAGE:
+        # Many rows at once are what the (rate-limited) downloads are for.
+        problems.append(f"per_page: at most {MAX_PER_PAGE} rows a page; download for more.")
     if problems:
         return bad_request(request, problems)
     table = table_class(filterset.qs, caption=caption)

@@ -55,3 +55,10 @@ def test_a_400_names_the_parameter(client):
 def test_post_is_refused_on_read_only_pages(client):
     assert client.post("/league/").status_code == 405
     assert client.post("/figures/").status_code == 405
+
+
+def test_per_page_is_capped(client):
+    response = client.get("/figures/?per_page=1000000")
+    assert response.status_code == 400
+    assert "per_page: at most 200" in response.content.decode()
+    assert client.get("/figures/?per_page=100").status_code == 200
