@@ -77,25 +77,14 @@ def figures_csv() -> bytes:
 
 
 def incidents_csv() -> bytes:
+    from breaches.importers import INCIDENT_COLUMNS
     from breaches.models import Force
 
     forces = list(Force.objects.order_by("name").values_list("slug", flat=True))[:50]
     outcomes = ["warning", "dismissed; resigned", "management-action", "", "Sacked"]
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(
-        [
-            "dataset",
-            "force",
-            "reference",
-            "occurred_on",
-            "category",
-            "role",
-            "outcome",
-            "outcome_date",
-            "summary",
-        ]
-    )
+    writer.writerow(INCIDENT_COLUMNS)
     start = dt.date(2015, 1, 1)
     for n in range(INCIDENT_ROWS):
         day = start + dt.timedelta(days=n % 1500)

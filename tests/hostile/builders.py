@@ -16,33 +16,11 @@ from collections.abc import Sequence
 
 from openpyxl import Workbook
 
-FIGURE_HEADER = [
-    "dataset",
-    "force",
-    "period_start",
-    "period_end",
-    "category",
-    "outcome",
-    "role",
-    "count",
-    "status",
-    "source_title",
-    "source_publisher",
-    "source_date",
-    "source_url",
-    "note",
-]
-INCIDENT_HEADER = [
-    "dataset",
-    "force",
-    "reference",
-    "occurred_on",
-    "category",
-    "role",
-    "outcome",
-    "outcome_date",
-    "summary",
-]
+from breaches.importers import FIGURE_COLUMNS, INCIDENT_COLUMNS
+
+# The upload formats, as the importer defines them.
+FIGURE_HEADER = list(FIGURE_COLUMNS)
+INCIDENT_HEADER = list(INCIDENT_COLUMNS)
 # A valid figure (a restatement of Surrey's published total) and a valid incident.
 GOOD_FIGURE = {
     "dataset": "bbw-2016",
