@@ -77,7 +77,7 @@ def figures_csv() -> bytes:
 
 
 def incidents_csv() -> bytes:
-    from breaches.importers import INCIDENT_COLUMNS
+    from breaches.imports.validation import INCIDENT_COLUMNS
     from breaches.models import Force
 
     forces = list(Force.objects.order_by("name").values_list("slug", flat=True))[:50]
@@ -107,9 +107,10 @@ def incidents_csv() -> bytes:
 def run_scenario(name: str) -> dict:
     from django.db import transaction
 
-    from breaches.importers import parse, save
-    from breaches.reference import Reference
-    from breaches.saving import plan_figures, plan_incidents
+    from breaches.imports.pipeline import save
+    from breaches.imports.reference import Reference
+    from breaches.imports.saving import plan_figures, plan_incidents
+    from breaches.imports.validation import parse
 
     kind = name.split("-")[0]
     content = figures_csv() if kind == "figures" else incidents_csv()

@@ -20,9 +20,9 @@ QUERY = (
 def data_version() -> str:
     """Changes with every committed import batch and every change saved in admin.
 
-    A retraction is recorded as a batch too (breaches/retraction.py). Admin writes a LogEntry
-    for each add, change and delete, so an edited caveat, workforce figure or dataset
-    definition changes the version as well (any admin change does: harmless over-eagerness).
+    A retraction is recorded as a batch too (breaches/imports/retraction.py). Admin writes
+    a LogEntry for each add, change and delete, so an edited caveat, workforce figure or
+    dataset definition changes the version as well (any admin change does: harmless over-eagerness).
     """
     sql = QUERY.format(batch=ImportBatch._meta.db_table, log=LogEntry._meta.db_table)
     with connection.cursor() as cursor:

@@ -147,7 +147,7 @@ WHITENOISE_USE_FINDERS = DEBUG or not env_bool("DJANGO_MANIFEST_STATIC", default
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"
 
-# --- Uploads in admin (breaches/uploads.py, docs/uploading.md) ---------------------------
+# --- Uploads in admin (breaches/imports/uploads.py, docs/uploading.md) ---------------------------
 # Larger files are refused before they are read; a file with more data rows than
 # UPLOAD_MAX_ROWS is refused whole (split it). Previewed files wait in UPLOAD_STAGING_DIR
 # (private, outside static and media) until confirmed or cancelled, for UPLOAD_STAGING_MAX_AGE
@@ -263,7 +263,7 @@ LOGGING = {
     },
 }
 
-# --- Charts: caches and pinning (dashboard/chart_views.py, docs/charts.md) ------------------
+# --- Charts: caches and pinning (dashboard/charts/views.py, docs/charts.md) ------------------
 # Live charts and their .json/.csv twins are cached keyed by canonical state and the data
 # version (breaches.versions.data_version), so an import or a retraction makes them stale at
 # once. One process: local memory. Several app servers: set REDIS_URL for a shared cache.

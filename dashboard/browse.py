@@ -12,8 +12,8 @@ from config.ratelimit import exporting, rate_limit
 from . import exports
 from .exports import Column
 from .filters import FigureFilter, IncidentFilter, error_summary
+from .responses import bad_request, export_format
 from .tables import FigureTable, IncidentTable
-from .views import bad_request, export_format
 
 PER_PAGE = 50
 MAX_PER_PAGE = 200

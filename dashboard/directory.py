@@ -8,7 +8,7 @@ from breaches.models import Dataset, EnforcementAction, Figure, Force, Return
 from breaches.queries import Period, annualised
 from breaches.vocabularies import OUTCOME_GROUPS, OUTCOMES, group_of
 
-from .page_charts import force_charts
+from .charts.pages import force_charts
 from .tables import FigureTable
 
 # Joins through `figures__` bypass Figure.objects, which hides withdrawn figures: say it again.

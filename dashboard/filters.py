@@ -13,7 +13,7 @@ from breaches.models import Dataset, Figure, Force, Incident
 from breaches.vocabularies import CATEGORIES, DETAILED_OUTCOMES, OUTCOME_GROUPS, OUTCOMES, ROLES
 
 from .forms import PeriodField
-from .league import SORT_KEYS
+from .league.rows import SORT_KEYS
 
 METRICS = [
     ("count", "Count"),

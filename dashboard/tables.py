@@ -8,7 +8,7 @@ from django.utils.html import format_html, format_html_join
 
 from breaches.vocabularies import OUTCOME_GROUPS, RETURN_STATUSES
 
-from .league import BADGE_LABELS, League
+from .league.rows import BADGE_LABELS, League
 
 SUMMED = "Summed from published parts (by role or by outcome) that add up to the force's total."
 LOWER_BOUND = (

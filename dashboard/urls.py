@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import browse, chart_views, directory, views
+from . import browse, directory, views
+from .charts import views as chart_views
 
 app_name = "dashboard"
 
@@ -17,7 +18,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
 ]
 
-# Charts and pinned charts (dashboard/chart_views.py, docs/charts.md).
+# Charts and pinned charts (dashboard/charts/views.py, docs/charts.md).
 
 urlpatterns += [
     path("charts/", chart_views.charts, name="charts"),

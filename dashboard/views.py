@@ -12,22 +12,13 @@ from breaches.vocabularies import CATEGORIES, OUTCOMES, ROLES
 from config.ratelimit import exporting, rate_limit
 
 from . import exports
-from .chart_state import ChartState
+from .charts.pages import chart_block
+from .charts.state import ChartState
 from .filters import LeagueFilter, default_dataset_slug, error_summary
-from .league import build_league
-from .league_export import about_league, league_columns, league_filename
-from .page_charts import chart_block
+from .league.export import about_league, league_columns, league_filename
+from .league.rows import build_league
+from .responses import bad_request, export_format
 from .tables import LeagueTable, sort_urls
-
-
-def bad_request(request, problems: list[str]):
-    """400 page naming each invalid parameter (DESIGN.md section 5: never a 500)."""
-    return render(request, "400.html", {"problems": problems}, status=400)
-
-
-def export_format(request) -> str | None:
-    fmt = request.GET.get("_export")
-    return fmt if fmt in exports.FORMATS else None
 
 
 @require_safe

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.urls import reverse
 
-from breaches.importers import import_file
+from breaches.imports.pipeline import import_file
 from breaches.models import ImportBatch
 
 pytestmark = pytest.mark.django_db
@@ -149,7 +149,7 @@ def test_return_page_lists_its_figures(admin_client):
 
 
 def test_withdrawn_figures_are_marked_in_the_admin(admin_client):
-    from breaches.retraction import retract_batch
+    from breaches.imports.retraction import retract_batch
 
     content = (
         b"dataset,force,period_start,period_end,category,count,source_title\n"

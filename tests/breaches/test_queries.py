@@ -173,7 +173,7 @@ def test_all_roles_outcome_breakdown_says_nothing_about_one_role(bbw):
 def test_restated_flag_ignores_a_retracted_restatement(tmp_path):
     from django.core.management import call_command
 
-    from breaches.retraction import retract_batch
+    from breaches.imports.retraction import retract_batch
 
     header = ("dataset,force,period_start,period_end,category,outcome,role,count,status,"
               "source_title,source_publisher,source_date,source_url,note\n")  # fmt: skip

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from openpyxl import Workbook
 
-from breaches.importers import FIGURE_COLUMNS, INCIDENT_COLUMNS
+from breaches.imports.validation import FIGURE_COLUMNS, INCIDENT_COLUMNS
 
 # The upload formats, as the importer defines them.
 FIGURE_HEADER = list(FIGURE_COLUMNS)

@@ -27,9 +27,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
-from breaches.importers import parse
+from breaches.imports.reference import Reference
+from breaches.imports.validation import parse
 from breaches.models import Figure, ImportBatch, Incident
-from breaches.reference import Reference
 
 from . import builders as b
 

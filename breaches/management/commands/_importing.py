@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from breaches.importers import import_file
+from breaches.imports.pipeline import import_file
 
 
 class ImportCommand(BaseCommand):

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from breaches.reference_data import ReferenceDataError, load_reference_files, load_returns
+from breaches.imports.reference_data import ReferenceDataError, load_reference_files, load_returns
 
 
 class Command(BaseCommand):

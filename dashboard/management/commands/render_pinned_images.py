@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from dashboard.chart_images import render_pin_image
+from dashboard.charts.images import render_pin_image
 from dashboard.models import PinnedChart
 
 

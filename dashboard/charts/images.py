@@ -12,8 +12,8 @@ from pathlib import Path
 
 from django.conf import settings
 
-from .chart_data import ChartData
-from .charts import image_figure
+from .builders import image_figure
+from .data import ChartData
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""The importer (breaches.importers + breaches.saving) on good files and on each kind of bad
+"""The importer (breaches.imports: validation, saving) on good files and on each kind of bad
 input, against the real reference data loaded by tests/conftest.py.
 
 Every figure and incident created here is test data: a test source title, and periods or
@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from breaches.importers import FIGURE_COLUMNS, INCIDENT_COLUMNS, import_file, parse
+from breaches.imports.pipeline import import_file
+from breaches.imports.reference import Reference
+from breaches.imports.validation import FIGURE_COLUMNS, INCIDENT_COLUMNS, parse
 from breaches.models import (
     Figure,
     FigureRevision,
@@ -25,9 +27,8 @@ from breaches.models import (
     Return,
     Source,
 )
-from breaches.reference import Reference
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[3] / "fixtures"
 SOURCE = "Test source (pytest, not real data)"
 # bbw-2016's real figures all cover 2011-06-01..2015-12-31: a calendar year is new.
 START, END = "2014-01-01", "2014-12-31"

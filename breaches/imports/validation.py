@@ -9,19 +9,17 @@ value as a FigureRevision. A file with any invalid row imports nothing.
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from django.conf import settings
 
+from ..vocabularies import CATEGORIES, OUTCOMES, RETURN_STATUSES, ROLES, Vocabulary
 from . import cells
 from .reference import Reference
+from .rows import FigureRow, IncidentRow, SourceKey, Validation
 from .tabular import Cell, RowError, Table, TableError, read_table
-from .vocabularies import CATEGORIES, OUTCOMES, RETURN_STATUSES, ROLES, Vocabulary
 
 FIGURE_COLUMNS = (
     "dataset",
@@ -57,78 +55,6 @@ OUTCOME_SEPARATORS = (";", "~")
 # breaks excepted; NUL cannot even be stored) and the bidirectional overrides and isolates
 # that make text display in another order than it is stored.
 INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-@dataclass(frozen=True)
-class SourceKey:
-    title: str
-    publisher: str
-    published_on: dt.date | None
-    url: str
-
-
-@dataclass(frozen=True)
-class FigureRow:
-    row: int
-    dataset: str
-    force: str | None
-    period_start: dt.date
-    period_end: dt.date
-    category: str | None
-    outcome: str | None
-    role: str | None
-    count: int | None
-    status: str
-    source: SourceKey
-    note: str
-
-    @property
-    def key(self) -> tuple:
-        return (
-            self.dataset,
-            self.force,
-            self.period_start,
-            self.period_end,
-            self.category,
-            self.outcome,
-            self.role,
-        )
-
-
-@dataclass(frozen=True)
-class IncidentRow:
-    row: int
-    dataset: str
-    force: str
-    reference: str
-    occurred_on: dt.date | None
-    category: str | None
-    role: str | None
-    outcomes: tuple[str, ...]
-    outcome_date: dt.date | None
-    summary: str
-
-    @property
-    def key(self) -> tuple:
-        return (self.dataset, self.force, self.reference)
-
-
-@dataclass
-class Validation:
-    """What validation found: the clean rows, the errors, and how many rows were read."""
-
-    kind: str
-    rows: list = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
-    rows_read: int = 0
-
-    @property
-    def rejected(self) -> int:
-        return len({error.row for error in self.errors})
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
 
 
 def detect_kind(header: list[str]) -> str | None:
@@ -384,35 +310,3 @@ def _incident_row(row: _Row) -> IncidentRow | None:
         outcome_date=outcome_date,
         summary=summary,
     )
-
-
-def sha256(content: bytes) -> str:
-    return hashlib.sha256(content).hexdigest()
-
-
-def import_file(
-    content: bytes, file_name: str, *, user=None, kind: str | None = None, sheet: str | None = None
-) -> tuple[Validation, ImportResult | None]:
-    """Parse, validate and, only if every row is valid, save. The commands' entry point."""
-    validation = parse(content, file_name, Reference.load(), kind=kind, sheet=sheet)
-    if not validation.ok:
-        return validation, None
-    return validation, save(validation, content, file_name, user=user, sheet=sheet)
-
-
-def save(
-    validation: Validation, content: bytes, file_name: str, *, user=None, sheet: str | None = None
-) -> ImportResult:
-    """Save a valid file's rows, keeping the original file on the batch."""
-    saver = save_figures if validation.kind == "figures" else save_incidents
-    return saver(
-        validation.rows,
-        file_name=file_name,
-        sha256=sha256(content),
-        user=user,
-        content=content,
-        sheet=sheet or "",
-    )
-
-
-from .saving import ImportResult, save_figures, save_incidents  # noqa: E402

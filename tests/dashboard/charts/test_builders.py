@@ -2,9 +2,9 @@
 
 import json
 
-from dashboard.chart_data import ChartData
-from dashboard.chart_text import pivot, summary
-from dashboard.charts import build_figure, image_figure, value_text
+from dashboard.charts.builders import build_figure, image_figure, value_text
+from dashboard.charts.data import ChartData
+from dashboard.charts.text import pivot, summary
 
 HOSTILE = "<script>alert(1)</script> & <b>Co</b>"
 

@@ -20,11 +20,13 @@ from pathlib import Path
 from django.conf import settings
 from django.core import signing
 
-from .importers import FigureRow, IncidentRow, Validation, parse, sha256
+from ..vocabularies import CATEGORIES, OUTCOMES, RETURN_STATUSES, ROLES
+from .pipeline import sha256
 from .reference import Reference
+from .rows import FigureRow, IncidentRow, Validation
 from .saving import Plan, figure_values, incident_values, plan_figures, plan_incidents
 from .tabular import RowError
-from .vocabularies import CATEGORIES, OUTCOMES, RETURN_STATUSES, ROLES
+from .validation import parse
 from .xlsx_guard import check_xlsx_archive
 
 TOKEN_SALT = "breaches.uploads.staged"

@@ -4,8 +4,8 @@ from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
-from .models import Force, ForceAlias
-from .reference import name_key
+from ..imports.reference import name_key
+from ..models import Force, ForceAlias
 
 
 class UploadForm(forms.Form):

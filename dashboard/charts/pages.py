@@ -1,4 +1,4 @@
-"""Charts inside other pages, built by the chart builder's own functions (dashboard/charts.py).
+"""Charts inside other pages, built by the chart builder's own functions (charts/builders.py).
 
 The home page shows the featured dataset's league; a force page shows its figures over time
 (annualised, each dataset a separate series) and its outcome breakdowns. Each chart links to
@@ -7,9 +7,9 @@ the same chart in the builder, to share or embed it.
 
 from breaches.models import Figure, Force
 
-from .chart_state import ChartState
-from .chart_text import summary
-from .chart_views import live_chart
+from .cache import live_chart
+from .state import ChartState
+from .text import summary
 
 
 def chart_block(element_id: str, state: ChartState) -> dict | None:

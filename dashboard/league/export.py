@@ -2,8 +2,8 @@
 
 from breaches.models import Dataset, Source
 
-from .exports import Column
-from .league import League
+from ..exports import Column
+from .rows import League
 
 # Query-string parameters that change which rows or values a download holds.
 FILTERS = ("period", "metric", "category", "outcome", "role", "nation", "kind", "region", "sort")

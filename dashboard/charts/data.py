@@ -15,7 +15,7 @@ from breaches.models import Dataset, Figure, Force, Source
 from breaches.queries import Level, Period
 from breaches.vocabularies import CATEGORIES, OUTCOME_GROUPS, OUTCOMES, ROLES
 
-from .chart_state import CHARTS, METRICS, ChartState
+from .state import CHARTS, METRICS, ChartState
 
 TREND_CAVEAT = (
     "Each dataset asked its own question, counted its own unit over its own periods: "

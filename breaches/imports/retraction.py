@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from .models import (
+from ..models import (
     Figure,
     FigureRevision,
     ImportBatch,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .chart_data import ChartData
-from .charts import missing_label, value_text
+from .builders import missing_label, value_text
+from .data import ChartData
 
 
 def pivot(data: ChartData, value_format: str) -> dict:

@@ -6,7 +6,6 @@ and send `immutable` caching: a pinned chart never changes.
 """
 
 import csv
-import hashlib
 import io
 import json
 from urllib.parse import parse_qsl
@@ -31,13 +30,14 @@ from breaches.vocabularies import CATEGORIES, OUTCOMES, ROLES
 from config.ratelimit import rate_limit
 from config.security import embeddable
 
-from .chart_data import ChartData, chart_data
-from .chart_images import generic_png, render_pin_image
-from .chart_state import CHARTS, METRICS, ChartState, ChartStateForm
-from .chart_text import pivot, summary
-from .charts import build_figure, value_text
-from .exports import neutralise
-from .models import PinnedChart, pin_id
+from ..exports import neutralise
+from ..models import PinnedChart, pin_id
+from .builders import build_figure, value_text
+from .cache import cache_key, live_chart
+from .data import ChartData
+from .images import generic_png, render_pin_image
+from .state import CHARTS, METRICS, ChartState, ChartStateForm
+from .text import pivot, summary
 
 IMMUTABLE = {"public": True, "max_age": 31536000, "immutable": True}
 CSV_COLUMNS = (
@@ -57,22 +57,6 @@ def _parse(request, query=None):
     if request.META.get("QUERY_STRING", "") != state.query_string():
         return None, redirect(f"{request.path}?{state.query_string()}")
     return state, None
-
-
-def _cache_key(kind: str, state: ChartState, version: str) -> str:
-    digest = hashlib.sha256(state.query_string().encode()).hexdigest()[:32]
-    return f"charts:{kind}:{version}:{digest}"
-
-
-def live_chart(state: ChartState, version: str | None = None) -> tuple[ChartData, dict]:
-    """Rows and plotly figure for `state`, cached until the data version changes."""
-    key = _cache_key("chart", state, version or data_version())
-    cached = cache.get(key)
-    if cached is None:
-        data = chart_data(state)
-        cached = (data.as_json(), build_figure(data).to_plotly_json())
-        cache.set(key, cached, settings.CHART_CACHE_SECONDS)
-    return ChartData.from_json(cached[0]), cached[1]
 
 
 def _context(request, data: ChartData, figure: dict, *, page: str, embed: str, **extra) -> dict:
@@ -165,7 +149,7 @@ def _twin(request, kind: str):
     if response:
         return response
     version = data_version()
-    key = _cache_key(kind, state, version)
+    key = cache_key(kind, state, version)
     body = cache.get(key)
     if body is None:
         data, _figure = live_chart(state, version)

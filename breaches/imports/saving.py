@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .models import (
+from ..models import (
     Dataset,
     Figure,
     FigureRevision,
@@ -30,7 +30,7 @@ from .models import (
 )
 
 if TYPE_CHECKING:
-    from .importers import FigureRow, IncidentRow, SourceKey
+    from .rows import FigureRow, IncidentRow, SourceKey
 
 IMPORT_LOCK = 7_301_001  # any constant shared by every import: one import writes at a time
 FIGURE_VALUE_FIELDS = ("count", "status", "source_id", "note")
@@ -81,7 +81,7 @@ def _ids(model, slugs) -> dict[str, int]:
 
 
 def _source_key(source: Source) -> SourceKey:
-    from .importers import SourceKey
+    from .rows import SourceKey
 
     return SourceKey(source.title, source.publisher, source.published_on, source.url)
 

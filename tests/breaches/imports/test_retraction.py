@@ -8,9 +8,9 @@ from django.contrib.auth.models import Group, User
 from django.db import connection
 from django.urls import reverse
 
-from breaches.importers import import_file
+from breaches.imports.pipeline import import_file
+from breaches.imports.retraction import NotRetractable, retract_batch
 from breaches.models import Figure, FigureRevision, ImportBatch, Incident, Return
-from breaches.retraction import NotRetractable, retract_batch
 from breaches.versions import data_version
 
 HEADER = "dataset,force,period_start,period_end,category,outcome,role,count,status,source_title\n"

@@ -1,6 +1,6 @@
 """The upload, preview, confirm, cancel and retract views of the ImportBatch admin.
 
-Thin callers of the importer core (importers.parse, saving.plan_* and save_*, retraction):
+Thin callers of the importer core (validation.parse, saving.plan_* and save_*, retraction):
 each view checks the permission, calls one function and renders or redirects. GET never
 writes; the preview is a GET of a signed token, so it can be reloaded and writes nothing.
 """
@@ -17,12 +17,12 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.http import urlencode
 
-from . import importers, uploads
+from ..imports import pipeline, uploads
+from ..imports.retraction import NotRetractable, retract_batch
+from ..imports.templates import template_csv, template_xlsx
+from ..models import Force, ForceAlias, ImportBatch
+from ..versions import data_version
 from .forms import AliasForm, UploadForm
-from .models import Force, ForceAlias, ImportBatch
-from .retraction import NotRetractable, retract_batch
-from .upload_templates import template_csv, template_xlsx
-from .versions import data_version
 
 UPLOAD = "breaches.add_importbatch"
 RETRACT = "breaches.retract_importbatch"
@@ -145,7 +145,7 @@ class UploadAdminMixin:
             # The reference data changed since the preview (a dataset or alias removed).
             messages.error(request, "The file no longer validates: nothing was saved.")
             return self._render_preview(request, staged, content, sheet, status=400)
-        result = importers.save(
+        result = pipeline.save(
             preview.validation, content, staged.file_name, user=request.user, sheet=preview.sheet
         )
         uploads.discard(staged)

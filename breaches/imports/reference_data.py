@@ -11,11 +11,11 @@ from pathlib import Path
 
 from django.db import transaction
 
+from ..models import Dataset, EnforcementAction, Force, ForceAlias, Workforce
+from ..vocabularies import UNITS
 from . import cells
-from .models import Dataset, EnforcementAction, Force, ForceAlias, Workforce
 from .reference import Reference
 from .tabular import RowError, read_table
-from .vocabularies import UNITS
 
 
 class ReferenceDataError(Exception):
@@ -163,7 +163,7 @@ def load_returns(path: Path) -> int:
     Runs after the figures (whose import creates the returns); a row for a force with no
     return yet creates one, as disclosed.
     """
-    from .models import Return
+    from ..models import Return
 
     reference = Reference.load()
     datasets = dict(Dataset.objects.values_list("slug", "id"))

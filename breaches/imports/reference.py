@@ -25,7 +25,7 @@ class Reference:
 
     @classmethod
     def load(cls) -> Reference:
-        from .models import Dataset, Force, ForceAlias
+        from ..models import Dataset, Force, ForceAlias
 
         datasets = {
             d.slug: (d.period_start, d.period_end)

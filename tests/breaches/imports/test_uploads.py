@@ -13,10 +13,10 @@ from django.core import signing
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from breaches import uploads
-from breaches.importers import parse
+from breaches.imports import uploads
+from breaches.imports.reference import Reference
+from breaches.imports.validation import parse
 from breaches.models import Figure, FigureRevision, ForceAlias, ImportBatch, Incident
-from breaches.reference import Reference
 
 pytestmark = pytest.mark.django_db
 

@@ -1,11 +1,11 @@
-"""Cell conversions (breaches.cells): pure, no database."""
+"""Cell conversions (breaches.imports.cells): pure, no database."""
 
 import datetime as dt
 from decimal import Decimal
 
 import pytest
 
-from breaches import cells
+from breaches.imports import cells
 
 # --- text -------------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""Reading CSV and XLSX bytes into header + rows (breaches.tabular): pure, no database."""
+"""Reading CSV and XLSX bytes into header + rows (breaches.imports.tabular): pure, no database."""
 
 import datetime as dt
 import io
@@ -7,7 +7,7 @@ import zipfile
 import pytest
 from openpyxl import Workbook
 
-from breaches.tabular import MAX_COLUMNS, RowError, TableError, read_table
+from breaches.imports.tabular import MAX_COLUMNS, RowError, TableError, read_table
 
 
 def table_error(content: bytes, file_name: str = "upload.csv", sheet=None) -> TableError:

@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 
 from breaches.vocabularies import RETURN_STATUSES
 
-from .chart_data import ChartData
+from .data import ChartData
 
 # Okabe & Ito (2008), "Color Universal Design"; yellow last, it is faint on white.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#F0E442")

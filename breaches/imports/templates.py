@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 import io
 
-from .importers import FIGURE_COLUMNS, INCIDENT_COLUMNS
-from .vocabularies import CATEGORIES, OUTCOMES, RETURN_STATUSES, ROLES
+from ..vocabularies import CATEGORIES, OUTCOMES, RETURN_STATUSES, ROLES
+from .validation import FIGURE_COLUMNS, INCIDENT_COLUMNS
 
 EXAMPLES = {
     "figures": {

@@ -1,4 +1,4 @@
-"""Django admin for every model, and the upload workflow on ImportBatch (admin_upload.py).
+"""Django admin for every model, and the upload workflow on ImportBatch (breaches/admin/upload.py).
 
 Figures and incidents are listed with `all_objects`, withdrawn ones included and marked, so
 editors see what a retraction did; the public pages read `objects`, which hides them.
@@ -9,8 +9,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from .admin_upload import RETRACT, UploadAdminMixin
-from .models import (
+from ..models import (
     Dataset,
     EnforcementAction,
     Figure,
@@ -25,6 +24,7 @@ from .models import (
     Source,
     Workforce,
 )
+from .upload import RETRACT, UploadAdminMixin
 
 SHOWN_ON_BATCH_PAGE = 200
 CORRECT_BY_UPLOAD = (

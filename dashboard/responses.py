@@ -1,0 +1,16 @@
+"""Answers every public view gives the same way: a 400 page naming the bad parameters, and
+which export format a request asks for."""
+
+from django.shortcuts import render
+
+from . import exports
+
+
+def bad_request(request, problems: list[str]):
+    """400 page naming each invalid parameter (DESIGN.md section 5: never a 500)."""
+    return render(request, "400.html", {"problems": problems}, status=400)
+
+
+def export_format(request) -> str | None:
+    fmt = request.GET.get("_export")
+    return fmt if fmt in exports.FORMATS else None
