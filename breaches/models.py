@@ -220,6 +220,13 @@ class Return(models.Model):
         help_text="How this force's answer departs from the dataset's definition, if it does. "
         "Flagged 'different unit or definition' in league tables.",
     )
+    incidents_complete = models.BooleanField(
+        default=False,
+        verbose_name="case list complete",
+        help_text="Tick only when the force's case list is known to hold every case of the "
+        "dataset's period. Counts from a list not known to be complete are shown as "
+        "'at least N'.",
+    )
 
     class Meta:
         ordering = ["dataset", "force"]
@@ -454,6 +461,61 @@ class Outcome(models.Model):
 
     def __str__(self):
         return self.get_outcome_display()
+
+
+class IncidentCount(models.Model):
+    """A derived figure: how many incident records fall in one cell (docs/data-model.md).
+
+    One row per dataset, force, period bucket (the dataset's whole period, a month, or the
+    undated incidents) and breakdown (a NULL category, outcome or role means "all").
+    Written only by breaches/imports/counting.py, inside the transaction of every incident
+    import and retraction, so it is never stale; never edited.
+    National counts are sums over forces: an incident belongs to one force.
+    """
+
+    BUCKETS = [
+        ("whole", "Whole dataset period"),
+        ("month", "Month"),
+        ("undated", "Undated incidents"),
+    ]
+
+    # No foreign-key constraints in the database: an import writes hundreds of thousands of
+    # cells and the checks would double its cost. The incidents a cell counts hold PROTECTed
+    # keys to the same dataset and force, so neither can be deleted while a cell exists.
+    dataset = models.ForeignKey(
+        Dataset, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
+    )
+    force = models.ForeignKey(
+        Force, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+    )
+    bucket = models.CharField(max_length=10, choices=BUCKETS)
+    period_start = models.DateField()
+    period_end = models.DateField()
+    category = models.CharField(max_length=30, null=True, choices=CATEGORIES.choices)
+    outcome = models.CharField(max_length=30, null=True, choices=OUTCOMES.choices)
+    role = models.CharField(max_length=30, null=True, choices=ROLES.choices)
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "dataset",
+                    "bucket",
+                    "period_start",
+                    "period_end",
+                    "category",
+                    "outcome",
+                    "role",
+                    "force",
+                ],
+                nulls_distinct=False,
+                name="incidentcount_cell",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.dataset_id} · {self.force_id} · {self.period_start}: {self.count}"
 
 
 class EnforcementAction(models.Model):

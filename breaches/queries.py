@@ -60,15 +60,18 @@ class Period:
         return f"{self.start:%-d %b %Y} to {self.end:%-d %b %Y}"
 
 
-def nearest_workforce(field: str, midpoint: dt.date) -> Subquery:
-    """The force's officer count (or its date) nearest to `midpoint`, for rates per 1,000."""
+def nearest_workforce(field: str, midpoint: dt.date, force: str = "force") -> Subquery:
+    """The force's officer count (or its date) nearest to `midpoint`, for rates per 1,000.
+
+    `force` names the outer query's reference to the force ("pk" when reading forces).
+    """
     from .models import Workforce
 
     distance = models.Func(
         F("as_of"), models.Value(midpoint), template="abs(%(expressions)s)", arg_joiner=" - "
     )
     nearest = (
-        Workforce.objects.filter(force=OuterRef("force"), measure=OFFICERS)
+        Workforce.objects.filter(force=OuterRef(force), measure=OFFICERS)
         .annotate(distance=distance)
         .order_by("distance", "-as_of")
         .values(field)[:1]

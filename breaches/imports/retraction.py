@@ -23,6 +23,7 @@ from ..models import (
     IncidentRevision,
     Outcome,
 )
+from . import counting
 from .saving import FIGURE_VALUE_FIELDS, INCIDENT_VALUE_FIELDS, incident_snapshot, lock_imports
 from .saving import refresh_returns as _refresh_returns
 
@@ -131,6 +132,8 @@ def _retract_figures(batch: ImportBatch, retraction: ImportBatch) -> tuple[int, 
 
 def _retract_incidents(batch: ImportBatch, retraction: ImportBatch) -> tuple[int, int]:
     incidents = list(Incident.all_objects.filter(batch=batch, retracted_by__isnull=True))
+    touched = counting.ids_in([incident.id for incident in incidents])
+    counting.remove_from_counts(*touched)
     revisions = {
         (r.incident_id, r.replaced_by_id): r
         for r in IncidentRevision.objects.filter(incident__in=incidents)
@@ -168,4 +171,5 @@ def _retract_incidents(batch: ImportBatch, retraction: ImportBatch) -> tuple[int
     )
     Outcome.objects.filter(incident__in=restored).delete()
     Outcome.objects.bulk_create(replaced_outcomes, batch_size=5000)
+    counting.add_to_counts(*touched)
     return len(restored), len(incidents) - len(restored)

@@ -28,6 +28,7 @@ from ..models import (
     Return,
     Source,
 )
+from . import counting
 
 if TYPE_CHECKING:
     from .rows import FigureRow, IncidentRow, SourceKey
@@ -348,6 +349,7 @@ def save_incidents(
     if not plan.changes_anything:
         return ImportResult(batch=None, created=0, updated=0, unchanged=unchanged)
     batch = _new_batch("incidents", file_name, sha256, user, content, sheet)
+    counting.remove_from_counts(*counting.ids_in([incident.id for _, incident in plan.changed]))
     IncidentRevision.objects.bulk_create(
         (
             incident_snapshot(incident, plan.outcomes.get(incident.id, set()), batch)
@@ -382,4 +384,18 @@ def save_incidents(
         ),
         batch_size=5000,
     )
+    counting.add_to_counts("SELECT id FROM breaches_incident WHERE batch_id = %s", [batch.id])
+    record_case_list_returns(batch)
     return _finish(batch, len(plan.new), len(plan.changed), unchanged)
+
+
+def record_case_list_returns(batch: ImportBatch) -> None:
+    """A force that answered with a case list disclosed: give each (dataset, force) of the
+    batch a return, where it has none, so an editor can mark its list complete."""
+    pairs = (
+        Incident.all_objects.filter(batch=batch).order_by().values_list("dataset_id", "force_id")
+    )
+    Return.objects.bulk_create(
+        [Return(dataset_id=d, force_id=f, status="disclosed") for d, f in pairs.distinct()],
+        ignore_conflicts=True,
+    )

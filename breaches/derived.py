@@ -1,0 +1,220 @@
+"""Read logic over derived figures: counts of incident records (docs/data-model.md,
+"Counting incidents").
+
+Counts come from the `IncidentCount` cells kept by breaches/imports/counting.py where a cell
+exists (the whole period at any breakdown; months and the undated remainder one dimension at
+a time; years and financial years as sums of months), and otherwise straight from the
+incidents, which the same rules define. The results have the shapes the published figures'
+methods return (breaches/queries.py), so the league, force pages and charts treat both alike
+and tell them apart by `counted_from`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncMonth
+
+from .league import Value
+from .queries import Level, Period, annualised, nearest_workforce, per_1000
+from .vocabularies import OUTCOME_GROUPS, outcomes_in_group
+
+TREND_BUCKETS = ("month", "year", "fy")
+
+
+def _models():
+    from .models import Force, Incident, IncidentCount, Return
+
+    return Force, Incident, IncidentCount, Return
+
+
+def _dimensions(level: Level) -> int:
+    return sum(value is not None for value in (level.category, level.outcome, level.role))
+
+
+def _whole(dataset, period: Period) -> bool:
+    return (period.start, period.end) == (dataset.period_start, dataset.period_end)
+
+
+def year_of(day: dt.date, bucket: str) -> dt.date:
+    """The first day of the calendar or financial (April to March) year holding `day`."""
+    if bucket == "fy":
+        return dt.date(day.year if day.month >= 4 else day.year - 1, 4, 1)
+    return dt.date(day.year, 1, 1)
+
+
+def year_period(start: dt.date, bucket: str) -> Period:
+    if bucket == "fy":
+        return Period(start, dt.date(start.year + 1, 3, 31))
+    return Period(start, dt.date(start.year, 12, 31))
+
+
+@dataclass(frozen=True)
+class IncidentCounts:
+    """Derived figures of one dataset: every method reads one cell per force, or a series."""
+
+    dataset: object
+
+    def complete_forces(self) -> set[int]:
+        """Forces whose case list a return marks complete: their counts are exact."""
+        Return = _models()[3]
+        return set(
+            Return.objects.filter(dataset=self.dataset, incidents_complete=True).values_list(
+                "force_id", flat=True
+            )
+        )
+
+    def _cells(self, bucket: str, level: Level):
+        IncidentCount = _models()[2]
+        return IncidentCount.objects.filter(
+            level.exact("category"), level.exact("outcome"), level.exact("role"),
+            dataset=self.dataset, bucket=bucket,
+        )  # fmt: skip
+
+    def _incidents(self, level: Level):
+        """The dataset's published incidents at `level` (the rules the cells follow)."""
+        Incident = _models()[1]
+        incidents = Incident.objects.filter(dataset=self.dataset)
+        if level.category:
+            incidents = incidents.filter(category=level.category)
+        if level.role:
+            incidents = incidents.filter(role=level.role)
+        if level.outcome:
+            codes = [level.outcome, *outcomes_in_group(level.outcome)]
+            incidents = incidents.filter(outcomes__outcome__in=codes)
+        return incidents
+
+    def by_force(self, period: Period, level: Level) -> dict[int, int]:
+        """{force_id: number of incident records} in one period and breakdown."""
+        if _whole(self.dataset, period):
+            rows = self._cells("whole", level).values_list("force_id", "count")
+            return dict(rows)
+        dated = Q(period_start__gte=period.start, period_end__lte=period.end)
+        if _dimensions(level) <= 1:
+            cells = self._cells("month", level).filter(dated)
+            return dict(cells.values_list("force_id").annotate(n=Sum("count")).order_by())
+        incidents = self._incidents(level).filter(
+            occurred_on__gte=period.start, occurred_on__lte=period.end
+        )
+        return dict(
+            incidents.values_list("force_id").annotate(n=Count("id", distinct=True)).order_by()
+        )
+
+    def periods(self) -> list[tuple[Period, int]]:
+        """The whole period, then each calendar and financial year with incidents, each with
+        the number of forces counted in it."""
+        whole = Period(self.dataset.period_start, self.dataset.period_end)
+        forces_in_whole = self._cells("whole", Level()).count()
+        if not forces_in_whole:
+            return []
+        years: dict[Period, set[int]] = {}
+        months = self._cells("month", Level()).values_list("force_id", "period_start")
+        for force_id, start in months.order_by():
+            for bucket in ("year", "fy"):
+                period = year_period(year_of(start, bucket), bucket)
+                if period != whole:
+                    years.setdefault(period, set()).add(force_id)
+        ordered = sorted(years.items(), key=lambda item: (item[0].start, item[0].end))
+        return [(whole, forces_in_whole)] + [(period, len(ids)) for period, ids in ordered]
+
+    def league(self, period: Period, level: Level) -> list[dict]:
+        """One row per force with incidents in this cell, shaped like
+        `FigureQuerySet.league()` rows, plus `counted_from` (the number of records).
+
+        Counts from a case list not known to be complete are lower bounds. Rows are unranked
+        and unsorted: the league ranks them together with published rows. Three queries.
+        """
+        counts = self.by_force(period, level)
+        complete = self.complete_forces()
+        Force = _models()[0]
+        forces = Force.objects.filter(pk__in=counts).annotate(
+            officers=nearest_workforce("value", period.midpoint, force="pk"),
+            officers_as_of=nearest_workforce("as_of", period.midpoint, force="pk"),
+        )
+        return [
+            {
+                "force_id": force.pk,
+                "force__name": force.name,
+                "force__slug": force.slug,
+                "source_id": None,
+                "workforce": force.officers,
+                "workforce_as_of": force.officers_as_of,
+                "count": counts[force.pk],
+                "status": "disclosed",
+                "summed": False,
+                "lower_bound": force.pk not in complete,
+                "rate_per_1000": per_1000(counts[force.pk], force.officers),
+                "annualised": annualised(counts[force.pk], period),
+                "overlapping": False,
+                "restated": False,
+                "notes": [],
+                "counted_from": counts[force.pk],
+            }
+            for force in forces
+        ]
+
+    def outcome_groups(self, period: Period, level: Level) -> dict[int, dict]:
+        """{force_id: {group code: Value}} like `FigureQuerySet.outcome_groups()`."""
+        complete = self.complete_forces()
+        result: dict[int, dict] = {}
+        for group in OUTCOME_GROUPS.codes:
+            at_group = Level(level.category, group, level.role)
+            for force_id, count in self.by_force(period, at_group).items():
+                lower = force_id not in complete
+                result.setdefault(force_id, {})[group] = Value(count, "disclosed", False, lower)
+        return result
+
+    def series(self, bucket: str, level: Level, force_ids=()) -> list[dict]:
+        """Counts per month, calendar year or financial year: national unless `force_ids`.
+
+        Keys: force_id (None for national), period (Period), count. Undated incidents are
+        in no period: `undated()` says how many.
+        """
+        if _dimensions(level) <= 1:
+            rows = self._cells("month", level)
+            if force_ids:
+                rows = rows.filter(force_id__in=force_ids)
+            pairs = rows.values_list("force_id", "period_start", "count")
+        else:
+            incidents = self._incidents(level).filter(occurred_on__isnull=False)
+            if force_ids:
+                incidents = incidents.filter(force_id__in=force_ids)
+            pairs = (
+                incidents.annotate(month=TruncMonth("occurred_on"))
+                .values_list("force_id", "month")
+                .annotate(n=Count("id", distinct=True))
+                .order_by()
+            )
+        totals: dict[tuple, int] = {}
+        for force_id, month, count in pairs:
+            start = month if bucket == "month" else year_of(month, bucket)
+            key = (force_id if force_ids else None, start)
+            totals[key] = totals.get(key, 0) + count
+        return [
+            {"force_id": force_id, "period": _bucket_period(start, bucket), "count": count}
+            for (force_id, start), count in sorted(
+                totals.items(), key=lambda item: (item[0][0] or 0, item[0][1])
+            )
+        ]
+
+    def undated(self, level: Level, force_ids=()) -> int:
+        """How many incident records have no date (they count in no month or year)."""
+        if _dimensions(level) <= 1:
+            cells = self._cells("undated", level)
+            if force_ids:
+                cells = cells.filter(force_id__in=force_ids)
+            return cells.aggregate(n=Sum("count"))["n"] or 0
+        incidents = self._incidents(level).filter(occurred_on__isnull=True)
+        if force_ids:
+            incidents = incidents.filter(force_id__in=force_ids)
+        # Distinct: an incident that reached two outcomes of a group joins twice.
+        return incidents.aggregate(n=Count("id", distinct=True))["n"]
+
+
+def _bucket_period(start: dt.date, bucket: str) -> Period:
+    if bucket == "month":
+        following = (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        return Period(start, following - dt.timedelta(days=1))
+    return year_period(start, bucket)
