@@ -127,6 +127,8 @@ class IncidentCounts:
         and unsorted: the league ranks them together with published rows. Three queries.
         """
         counts = self.by_force(period, level)
+        if not counts:
+            return []
         complete = self.complete_forces()
         Force = _models()[0]
         forces = Force.objects.filter(pk__in=counts).annotate(
@@ -218,3 +220,49 @@ def _bucket_period(start: dt.date, bucket: str) -> Period:
         following = (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
         return Period(start, following - dt.timedelta(days=1))
     return year_period(start, bucket)
+
+
+def counted_by_dataset(force) -> list[dict]:
+    """The force's counts of incident records over each dataset's whole period, with the
+    outcome groups they reached. Keys: dataset, period, count, lower_bound, outcomes (a list
+    of (group code, count) in vocabulary order). Two queries."""
+    _, _, IncidentCount, Return = _models()
+    cells = (
+        IncidentCount.objects.filter(force=force, bucket="whole", category=None, role=None)
+        .filter(Q(outcome=None) | Q(outcome__in=OUTCOME_GROUPS.codes))
+        .select_related("dataset")
+        .order_by("-dataset__published_on", "dataset__slug")
+    )
+    complete = set(
+        Return.objects.filter(force=force, incidents_complete=True).values_list(
+            "dataset_id", flat=True
+        )
+    )
+    rows: dict[int, dict] = {}
+    for cell in cells:
+        row = rows.setdefault(
+            cell.dataset_id,
+            {
+                "dataset": cell.dataset,
+                "period": Period(cell.period_start, cell.period_end),
+                "count": None,
+                "lower_bound": cell.dataset_id not in complete,
+                "outcomes": [],
+            },
+        )
+        if cell.outcome is None:
+            row["count"] = cell.count
+        else:
+            row["outcomes"].append((cell.outcome, cell.count))
+    for row in rows.values():
+        row["outcomes"].sort(key=lambda pair: OUTCOME_GROUPS.codes.index(pair[0]))
+    return list(rows.values())
+
+
+def counted_forces(dataset) -> dict[int, int]:
+    """{force_id: incident records} over the dataset's whole period. One query."""
+    IncidentCount = _models()[2]
+    cells = IncidentCount.objects.filter(
+        dataset=dataset, bucket="whole", category=None, outcome=None, role=None
+    )
+    return dict(cells.values_list("force_id", "count"))

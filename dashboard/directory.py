@@ -4,11 +4,13 @@ from django.db.models import Count, F, Q
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
+from breaches.derived import counted_by_dataset, counted_forces
 from breaches.models import Dataset, EnforcementAction, Figure, Force, Return
-from breaches.queries import Period, annualised
+from breaches.queries import Level, Period, annualised
 from breaches.vocabularies import OUTCOME_GROUPS, OUTCOMES, group_of
 
 from .charts.pages import force_charts
+from .league.rows import incidents_url, league_periods
 from .tables import FigureTable
 
 # Joins through `figures__` bypass Figure.objects, which hides withdrawn figures: say it again.
@@ -50,9 +52,23 @@ def force(request, slug):
             "outcomes": _outcome_breakdowns(figures),
             "actions": EnforcementAction.objects.filter(force=force),
             "leagues": _leagues(force),
+            "counted": _counted(force),
             "charts": force_charts(force),
         },
     )
+
+
+def _counted(force: Force) -> list[dict]:
+    """Counts of the force's incident records, each linked to the list that reproduces it."""
+    rows = counted_by_dataset(force)
+    for row in rows:
+        row["url"] = incidents_url(row["dataset"], force.slug, row["period"], Level())
+        row["outcomes"] = [
+            (OUTCOME_GROUPS.label(code), count, incidents_url(
+                row["dataset"], force.slug, row["period"], Level(outcome=code)))
+            for code, count in row["outcomes"]
+        ]  # fmt: skip
+    return rows
 
 
 def _totals_over_time(force: Force) -> list[dict]:
@@ -104,7 +120,18 @@ def _leagues(force: Force) -> list[dict]:
         .order_by("dataset__slug", "period_start")
         .distinct()
     )
-    return [{**row, "period": Period(row["period_start"], row["period_end"])} for row in rows]
+    leagues = [{**row, "period": Period(row["period_start"], row["period_end"])} for row in rows]
+    listed = {row["dataset__slug"] for row in leagues}
+    for counted in counted_by_dataset(force):  # leagues that count the force's incident records
+        if counted["dataset"].slug not in listed:
+            leagues.append({
+                "dataset__slug": counted["dataset"].slug,
+                "dataset__title": counted["dataset"].title,
+                "period_start": counted["period"].start,
+                "period_end": counted["period"].end,
+                "period": counted["period"],
+            })  # fmt: skip
+    return leagues
 
 
 @require_safe
@@ -127,19 +154,32 @@ def dataset(request, slug):
     ).distinct()
     withheld = Return.objects.filter(dataset=dataset).exclude(status="disclosed")
     withheld = withheld.select_related("force")
-    covered = figures.by_force().values("force")
+    covered = set(figures.by_force().values_list("force", flat=True))
+    counted = counted_forces(dataset)
+    whole = Period(dataset.period_start, dataset.period_end)
+    counted_rows = [
+        {"force": force, "count": counted[force.pk],
+         "url": incidents_url(dataset, force.slug, whole, Level())}
+        for force in Force.objects.filter(pk__in=counted)
+    ]  # fmt: skip
     return render(
         request,
         "dashboard/dataset.html",
         {
             "dataset": dataset,
-            "periods": figures.periods(),
+            "periods": league_periods(dataset),
             "national": figures.national()
             .select_related("source")
             .order_by("period_start", *(F(f).asc(nulls_first=True) for f in BREAKDOWN)),
             "disclosed": disclosed,
             "withheld": withheld,
-            "no_figure": Force.objects.exclude(pk__in=covered),
+            "no_figure": Force.objects.exclude(pk__in=covered | set(counted)),
+            "counted": counted_rows,
+            "counts_complete": set(
+                Return.objects.filter(dataset=dataset, incidents_complete=True).values_list(
+                    "force_id", flat=True
+                )
+            ),
             "incident_count": dataset.incidents.count(),
         },
     )

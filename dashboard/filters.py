@@ -10,7 +10,14 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchVector
 
 from breaches.models import Dataset, Figure, Force, Incident
-from breaches.vocabularies import CATEGORIES, DETAILED_OUTCOMES, OUTCOME_GROUPS, OUTCOMES, ROLES
+from breaches.vocabularies import (
+    CATEGORIES,
+    DETAILED_OUTCOMES,
+    OUTCOME_GROUPS,
+    OUTCOMES,
+    ROLES,
+    outcomes_in_group,
+)
 
 from .forms import PeriodField
 from .league.rows import SORT_KEYS
@@ -190,16 +197,26 @@ class IncidentFilter(django_filters.FilterSet):
     category = django_filters.ChoiceFilter(choices=CATEGORIES.choices, empty_label="Any category")
     role = django_filters.ChoiceFilter(choices=ROLES.choices, empty_label="Any role")
     outcome = django_filters.ChoiceFilter(
-        field_name="outcomes__outcome",
+        method="reached",
         choices=OUTCOMES.choices,
         empty_label="Any outcome",
         label="Outcome",
-        distinct=True,
+    )
+    occurred = PeriodFilter(
+        method="occurred_in", label="Occurred", help_text="YYYY-MM-DD~YYYY-MM-DD"
     )
 
     class Meta:
         model = Incident
-        fields = ["q", "dataset", "force", "category", "role", "outcome"]
+        fields = ["q", "dataset", "force", "category", "role", "outcome", "occurred"]
+
+    def reached(self, queryset, name, value):
+        """Incidents that reached this outcome, or any outcome of this group (as counted)."""
+        codes = [value, *outcomes_in_group(value)]
+        return queryset.filter(outcomes__outcome__in=codes).distinct()
+
+    def occurred_in(self, queryset, name, period):
+        return queryset.filter(occurred_on__gte=period.start, occurred_on__lte=period.end)
 
     def search(self, queryset, name, value):
         vector = SearchVector("summary", "reference", config="english")

@@ -15,6 +15,9 @@ LOWER_BOUND = (
     "Summed from published parts that do not make up the force's whole total, "
     "so the true figure is at least this."
 )
+COUNTED_LOWER_BOUND = (
+    "Counted from a case list not known to be complete, so the true figure is at least this."
+)
 NUMERIC = {"td": {"class": "num"}, "th": {"class": "num"}}
 # Column name -> the `sort` parameter that orders by it.
 SORTABLE = {
@@ -40,6 +43,12 @@ def source_link(source):
     if not source.url:
         return format_html("{}{}", source.title, publisher)
     return format_html('<a href="{}" rel="noopener">{}</a>{}', source.url, source.title, publisher)
+
+
+def counted_link(count: int, url: str):
+    """A derived figure's source: the incident records it counts, as a filtered list."""
+    records = "incident record" if count == 1 else "incident records"
+    return format_html('<a href="{}">Counted from {} {}</a>', url, intcomma(count), records)
 
 
 def caveat_list(notes):
@@ -137,7 +146,8 @@ class LeagueTable(tables.Table):
             return missing(RETURN_STATUSES.label(record["status"]).capitalize())
         text = intcomma(value)
         if record["lower_bound"]:
-            return format_html('<abbr title="{}">at least {}</abbr>', LOWER_BOUND, text)
+            why = COUNTED_LOWER_BOUND if record.get("counted_from") else LOWER_BOUND
+            return format_html('<abbr title="{}">at least {}</abbr>', why, text)
         if record["summed"]:
             return format_html('{} <abbr class="mark" title="{}">Σ</abbr>', text, SUMMED)
         return text
@@ -168,7 +178,9 @@ class LeagueTable(tables.Table):
             ((code, text, BADGE_LABELS[code]) for code, text in value),
         )
 
-    def render_source(self, value):
+    def render_source(self, value, record):
+        if record.get("counted_from"):
+            return counted_link(record["counted_from"], record["incidents_url"])
         return source_link(value)
 
     def render_notes(self, value):

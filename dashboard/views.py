@@ -16,7 +16,7 @@ from .charts.pages import chart_block
 from .charts.state import ChartState
 from .filters import LeagueFilter, default_dataset_slug, error_summary
 from .league.export import about_league, league_columns, league_filename
-from .league.rows import build_league
+from .league.rows import build_league, league_periods
 from .responses import bad_request, export_format
 from .tables import LeagueTable, sort_urls
 
@@ -69,7 +69,7 @@ def league(request):
     dataset = filterset.chosen_dataset()
     if dataset is None:  # a new installation with no data loaded yet
         return render(request, "dashboard/no_data.html", status=404)
-    periods = Figure.objects.for_dataset(dataset).periods()
+    periods = league_periods(dataset)
     period = filterset.selected("period") or (periods[0][0] if periods else None)
     level = Level(*(filterset.selected(name) for name in ("category", "outcome", "role")))
     metric = filterset.selected("metric", "count")

@@ -11,11 +11,13 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
+from breaches.derived import IncidentCounts
 from breaches.models import Dataset, Figure, Force, Source
 from breaches.queries import Level, Period
 from breaches.vocabularies import CATEGORIES, OUTCOME_GROUPS, OUTCOMES, ROLES
 
-from .state import CHARTS, METRICS, ChartState
+from ..league.rows import incidents_url, league_periods, published_or_counted
+from .state import BUCKETS, CHARTS, METRICS, ChartState
 
 TREND_CAVEAT = (
     "Each dataset asked its own question, counted its own unit over its own periods: "
@@ -53,12 +55,16 @@ def chart_data(state: ChartState) -> ChartData:
     figures = Figure.objects.all()
     if state.forces:
         figures = figures.filter(force__slug__in=state.forces)
-    if state.chart == "trend":
+    undated = None
+    if state.chart == "trend" and state.by:
+        rows, undated = _counted_trend_rows(dataset, level, state)
+        datasets = [dataset]
+    elif state.chart == "trend":
         rows = _trend_rows(figures, dataset, level, state)
         datasets = Dataset.objects.filter(slug__in={row["dataset"] for row in rows})
     else:
         figures = figures.for_dataset(dataset)
-        period = _single_period(Figure.objects.for_dataset(dataset), state)
+        period = _single_period(dataset, state)
         rows = []
         if period:
             build = {"league": _league_rows, "outcomes": _outcome_rows}.get(
@@ -72,7 +78,7 @@ def chart_data(state: ChartState) -> ChartData:
         state=state.as_dict(),
         chart=state.chart,
         title=_title(state, dataset),
-        subtitle=_subtitle(state, level, rows),
+        subtitle=_subtitle(state, level, rows, undated),
         value_label=_value_label(state, dataset),
         caveat=TREND_CAVEAT if state.chart == "trend" else (dataset.caveat or dataset.definition),
         rows=rows,
@@ -81,9 +87,10 @@ def chart_data(state: ChartState) -> ChartData:
     )
 
 
-def _single_period(figures, state: ChartState) -> Period | None:
-    """The period most forces answered for, among those inside `from`..`to`."""
-    for period, _forces in figures.periods():
+def _single_period(dataset, state: ChartState) -> Period | None:
+    """The period most forces answered for (or, for a case list, its whole period), among
+    those inside `from`..`to`."""
+    for period, _forces in league_periods(dataset):
         if state.from_year and period.start.year < state.from_year:
             continue
         if state.to_year and period.end.year > state.to_year:
@@ -94,7 +101,10 @@ def _single_period(figures, state: ChartState) -> Period | None:
 
 def _league_rows(figures, period, level, state, dataset) -> list[dict]:
     key = METRIC_KEY[state.metric]
-    rows = [_row(r, period, dataset, value=r[key]) for r in figures.league(period, level)]
+    league = published_or_counted(figures, IncidentCounts(dataset), period, level)
+    if state.forces:  # `figures` holds only the chosen forces; the counts hold every force
+        league = [r for r in league if r["force__slug"] in state.forces]
+    rows = [_row(r, period, dataset, value=r[key]) for r in league]
     rows.sort(key=lambda r: (r["value"] is None, -(r["value"] or 0), r["force"]))
     return rows
 
@@ -185,6 +195,54 @@ def _trend_rows(figures, dataset, level, state) -> list[dict]:
             rows.append(row)
     rows.sort(key=lambda r: (r["force"], r["period_start"], r["dataset"]))
     return rows
+
+
+def _counted_trend_rows(dataset, level, state) -> tuple[list[dict], int]:
+    """Counts of one dataset's incident records per month or year: for the chosen forces,
+    or national. Also how many records have no date (in no month or year)."""
+    counts = IncidentCounts(dataset)
+    forces = dict(
+        Force.objects.filter(slug__in=state.forces).values_list("pk", "name")
+        if state.forces
+        else []
+    )
+    slugs = dict(Force.objects.filter(pk__in=forces).values_list("pk", "slug"))
+    complete = counts.complete_forces()
+    rows = []
+    for r in counts.series(state.by, level, tuple(forces)):
+        period = r["period"]
+        if state.from_year and period.end.year < state.from_year:
+            continue
+        if state.to_year and period.start.year > state.to_year:
+            continue
+        force_id = r["force_id"]
+        row = _row(
+            {
+                "force__name": forces[force_id] if force_id else "All forces",
+                "force__slug": slugs.get(force_id, ""),
+                "count": r["count"],
+                "status": "disclosed",
+                "summed": False,
+                "lower_bound": force_id not in complete if force_id else not complete,
+                "rate_per_1000": None,
+                "annualised": None,
+                "workforce_as_of": None,
+                "source_id": None,
+                "notes": [],
+            },
+            period,
+            dataset,
+            value=r["count"],
+        )
+        row.update(
+            series=dataset.slug,
+            series_label=BUCKETS[state.by],
+            counted_from=r["count"],
+            incidents_url=incidents_url(dataset, slugs.get(force_id), period, level),
+        )
+        rows.append(row)
+    rows.sort(key=lambda r: (r["force"], r["period_start"]))
+    return rows, counts.undated(level, tuple(forces))
 
 
 def _no_figure_rows(state: ChartState, rows: list[dict]) -> list[dict]:
@@ -284,6 +342,9 @@ def _dataset_json(dataset) -> dict:
 
 
 def _title(state: ChartState, dataset) -> str:
+    if state.chart == "trend" and state.by:
+        unit = {"month": "month", "year": "year", "fy": "financial year"}[state.by]
+        return f"{dataset.title}: incident records per {unit}"
     if state.chart == "trend":
         scope = f" in {dataset.title}" if dataset else ""
         return f"Data breaches per year, force by force{scope}"
@@ -295,8 +356,11 @@ def _title(state: ChartState, dataset) -> str:
     }[state.chart]
 
 
-def _subtitle(state: ChartState, level: Level, rows: list[dict]) -> str:
+def _subtitle(state: ChartState, level: Level, rows: list[dict], undated: int | None) -> str:
     parts = []
+    if undated:
+        records = "record has no date and is" if undated == 1 else "records have no date and are"
+        parts.append(f"{undated:,} incident {records} in no period")
     periods = {(r["period_start"], r["period_end"]) for r in rows if r["period_start"]}
     if state.chart != "trend" and len(periods) == 1:
         start, end = (dt.date.fromisoformat(d) for d in periods.pop())
@@ -313,6 +377,8 @@ def _subtitle(state: ChartState, level: Level, rows: list[dict]) -> str:
 
 
 def _value_label(state: ChartState, dataset) -> str:
+    if state.chart == "trend" and state.by:
+        return "Incident records"
     if state.chart == "trend":
         return "Per year (annualised)"
     if state.chart == "outcomes":

@@ -28,6 +28,8 @@ CHARTS = {
     "outcomes": "Outcomes by force",
     "categories": "Kinds of breach by force",
 }
+# A trend of one case-list dataset can count its incident records by month or year.
+BUCKETS = {"month": "By month", "year": "By calendar year", "fy": "By financial year"}
 METRICS = {
     "count": "Count",
     "per-1000-officers": "Per 1,000 officers",
@@ -36,13 +38,15 @@ METRICS = {
 # Which optional parameters mean something for each chart; the others are dropped.
 APPLIES = {
     "league": {"forces", "metric", "category", "outcome", "role", "from", "to"},
-    "trend": {"forces", "category", "outcome", "role", "from", "to"},
+    "trend": {"forces", "by", "category", "outcome", "role", "from", "to"},
     "outcomes": {"forces", "category", "role", "from", "to"},
     "categories": {"forces", "outcome", "role", "from", "to"},
 }
 # Spellings used by earlier links and by hand-written URLs.
 OLD_NAMES = {"type": "chart", "force": "forces", "start": "from", "end": "to", "measure": "metric"}
-ORDER = ("v", "chart", "dataset", "forces", "metric", "category", "outcome", "role", "from", "to")
+ORDER = (
+    "v", "chart", "dataset", "forces", "by", "metric", "category", "outcome", "role", "from", "to",
+)  # fmt: skip
 MAX_FORCES = 12
 # Lists in URLs use `~`; commas, plus signs and spaces come from mangled or hand-typed links.
 FORCE_SEPARATORS = re.compile(r"[~,+\s]+")
@@ -88,6 +92,11 @@ class ChartStateForm(forms.Form):
     )
     dataset = forms.SlugField(required=False, max_length=50)
     forces = ForcesField(required=False)
+    by = forms.ChoiceField(
+        choices=list(BUCKETS.items()),
+        required=False,
+        error_messages={"invalid_choice": f"Choose one of {', '.join(BUCKETS)}."},
+    )
     metric = forms.ChoiceField(
         choices=list(METRICS.items()),
         required=False,
@@ -153,12 +162,16 @@ class ChartStateForm(forms.Form):
             return value if name in applies and value not in (None, default) else default
 
         forces = keep("forces", data["forces"], ())
-        if chart == "trend" and not forces:
+        # Counting by month or year needs one dataset's incident records; without a dataset
+        # the parameter means nothing and is dropped. Without forces it counts nationally.
+        by = keep("by", data["by"]) if dataset else ""
+        if chart == "trend" and not forces and not by:
             forces = default_trend_forces()
         return ChartState(
             chart=chart,
             dataset=dataset.slug if dataset else "",
             forces=forces,
+            by=by,
             metric=keep("metric", data["metric"], "count") or "count",
             category=keep("category", data["category"]),
             outcome=keep("outcome", data["outcome"]),
@@ -187,6 +200,7 @@ class ChartState:
     chart: str = "league"
     dataset: str = ""
     forces: tuple[str, ...] = ()
+    by: str = ""
     metric: str = "count"
     category: str = ""
     outcome: str = ""
@@ -201,6 +215,8 @@ class ChartState:
             pairs.append(("dataset", self.dataset))
         if self.forces:
             pairs.append(("forces", "~".join(self.forces)))
+        if self.by:
+            pairs.append(("by", self.by))
         if self.metric != "count":
             pairs.append(("metric", self.metric))
         pairs += [(name, getattr(self, name)) for name in ("category", "outcome", "role")]
@@ -221,6 +237,7 @@ class ChartState:
             chart=params.get("chart", "league"),
             dataset=params.get("dataset", ""),
             forces=forces,
+            by=params.get("by", ""),
             metric=params.get("metric", "count"),
             category=params.get("category", ""),
             outcome=params.get("outcome", ""),

@@ -36,7 +36,7 @@ from .builders import build_figure, value_text
 from .cache import cache_key, live_chart
 from .data import ChartData
 from .images import generic_png, render_pin_image
-from .state import CHARTS, METRICS, ChartState, ChartStateForm
+from .state import BUCKETS, CHARTS, METRICS, ChartState, ChartStateForm
 from .text import pivot, summary
 
 IMMUTABLE = {"public": True, "max_age": 31536000, "immutable": True}
@@ -120,6 +120,7 @@ def charts(request):
             state=state,
             charts=CHARTS,
             metrics=METRICS,
+            buckets=BUCKETS,
             datasets=Dataset.objects.order_by("period_start"),
             # Joins through `figures__` bypass Figure.objects, which hides withdrawn figures.
             forces=Force.objects.filter(figures__retracted_by__isnull=True)

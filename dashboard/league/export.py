@@ -31,6 +31,9 @@ def league_columns(league: League) -> list[Column]:
         Column("caveat_text", "caveats"),
         Column("source_title", "source"),
         Column("source_url", "source URL"),
+        Column("counted_from", "counted from incident records"),
+        Column("incidents_counted", "incident records for a published figure"),
+        Column("incidents_url", "incident records URL"),
     ]
 
 

@@ -1,8 +1,10 @@
 """The league table page's rows: the queryset's league plus what the page adds to it
 (the chosen metric and rank, outcome shares, badges, sources).
 
-Everything here composes `Figure.objects` methods; the counting rules live in
-breaches/queries.py.
+Everything here composes `Figure.objects` methods and `IncidentCounts`; the counting rules
+live in breaches/queries.py (published figures) and breaches/derived.py (counts of incident
+records). One number per cell: where a force published a figure, the figure is shown and a
+count of its incident records that disagrees is flagged; the two are never added.
 """
 
 from __future__ import annotations
@@ -10,6 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from breaches.derived import IncidentCounts
 from breaches.models import Dataset, Figure, Return, Source
 from breaches.queries import Level, Period
 from breaches.vocabularies import OUTCOME_GROUPS
@@ -33,6 +39,8 @@ BADGE_LABELS = {
     "overlap": "overlap",
     "small-number": "small number",
     "dated-officers": "dated officer count",
+    "counted": "counted from incidents",
+    "count-mismatch": "case list differs",
 }
 BADGES = {
     "partial-period": "Partial period: covers {period}, not the dataset's whole period "
@@ -47,7 +55,12 @@ BADGES = {
     "small-number": "Small number: this rate rests on fewer than 10 cases.",
     "dated-officers": "Dated officer count: the nearest officer numbers found are from "
     "{workforce_as_of}, over a year outside the period.",
+    "counted": "Counted from {counted} incident records in the force's case list, not a "
+    "figure the force published.{completeness}",
+    "count-mismatch": "The force's case list holds {counted} incident records for this cell, "
+    "which does not match the published figure shown.",
 }
+INCOMPLETE = " The list is not known to be complete, so the true figure is at least this."
 
 
 @dataclass
@@ -74,16 +87,57 @@ def build_league(
 ) -> League:
     """The rows shown (and exported) for one dataset, period, level and metric."""
     figures = Figure.objects.for_dataset(dataset)
-    rows = figures.league(period, level) if period else []
+    counted = IncidentCounts(dataset)
+    rows = published_or_counted(figures, counted, period, level) if period else []
     if force_ids is not None:
         rows = [row for row in rows if row["force_id"] in force_ids]
     league = League(dataset, period, level, metric, rows)
     _add_sources(rows)
-    _add_shares(league, figures)
+    _add_shares(league, figures, counted)
     _add_caveats(league)
     _rank_by_metric(rows, METRIC_KEYS[metric])
     _sort(rows, sort, METRIC_KEYS[metric])
     return league
+
+
+def league_periods(dataset: Dataset) -> list[tuple[Period, int]]:
+    """Periods a league can show, with the number of forces in each: the published ones
+    (most forces first), then those only incident records cover (the whole period first)."""
+    published = Figure.objects.for_dataset(dataset).periods()
+    shown = {period for period, _ in published}
+    return published + [pair for pair in IncidentCounts(dataset).periods() if pair[0] not in shown]
+
+
+def incidents_url(dataset: Dataset, force_slug: str | None, period: Period, level: Level) -> str:
+    """The incidents list filtered to reproduce one derived figure."""
+    params = {"dataset": dataset.slug}
+    if force_slug:
+        params["force"] = force_slug
+    for name in ("category", "outcome", "role"):
+        if getattr(level, name):
+            params[name] = getattr(level, name)
+    if (period.start, period.end) != (dataset.period_start, dataset.period_end):
+        params["occurred"] = f"{period.start:%Y-%m-%d}~{period.end:%Y-%m-%d}"
+    return f"{reverse('dashboard:incidents')}?{urlencode(params)}"
+
+
+def published_or_counted(figures, counted: IncidentCounts, period: Period, level: Level):
+    """Published rows, then forces known only from incident records; a published row whose
+    count of incident records differs is marked (`count_mismatch`)."""
+    rows = figures.league(period, level)
+    published = {row["force_id"]: row for row in rows}
+    for row in counted.league(period, level):
+        row["incidents_url"] = incidents_url(counted.dataset, row["force__slug"], period, level)
+        shown = published.get(row["force_id"])
+        if shown is None:
+            rows.append(row)
+            continue
+        n = row["counted_from"]
+        shown["incidents_counted"], shown["incidents_url"] = n, row["incidents_url"]
+        shown["count_mismatch"] = shown["count"] is None or n > shown["count"]
+        if not row["lower_bound"]:  # a complete list must match exactly
+            shown["count_mismatch"] = shown["count"] != n
+    return rows
 
 
 def _add_sources(rows: list[dict]) -> None:
@@ -93,14 +147,23 @@ def _add_sources(rows: list[dict]) -> None:
         row["source"] = source
         row["source_title"] = source.title if source else ""
         row["source_url"] = source.url if source else ""
+        if row.get("counted_from"):  # a count's source is the list of records it counts
+            records = "incident record" if row["counted_from"] == 1 else "incident records"
+            row["source_title"] = f"Counted from {row['counted_from']:,} {records}"
+            row["source_url"] = row["incidents_url"]
 
 
-def _add_shares(league: League, figures) -> None:
+def _add_shares(league: League, figures, counted: IncidentCounts) -> None:
     """Each outcome group as a share of the force's count; None = not published."""
     if not league.share_groups:
         return
     level = league.level
     values = figures.outcome_groups(league.period, level) if league.period else {}
+    if any(row.get("counted_from") for row in league.rows):
+        counts = counted.outcome_groups(league.period, level)
+        for row in league.rows:
+            if row.get("counted_from"):
+                values[row["force_id"]] = counts.get(row["force_id"], {})
     for row in league.rows:
         groups = values.get(row["force_id"], {})
         row["has_breakdown"] = bool(groups)
@@ -151,10 +214,17 @@ def _add_caveats(league: League) -> None:
             badges.append("small-number")
         if _dated_officers(row, period):
             badges.append("dated-officers")
+        if row.get("counted_from"):
+            badges.append("counted")
+        if row.get("count_mismatch"):
+            badges.append("count-mismatch")
         as_of = f"{row['workforce_as_of']:%-d %B %Y}" if row["workforce_as_of"] else ""
+        counted = row.get("counted_from") or row.get("incidents_counted")
+        completeness = INCOMPLETE if row.get("counted_from") and row["lower_bound"] else ""
         row["badges"] = [
             (code, BADGES[code].format(period=period, dataset_period=dataset_period,
-                                       workforce_as_of=as_of))
+                                       workforce_as_of=as_of, counted=counted,
+                                       completeness=completeness))
             for code in badges
         ]  # fmt: skip
         row["caveat_text"] = " | ".join(row["notes"])

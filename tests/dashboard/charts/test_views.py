@@ -48,8 +48,9 @@ def png_size(content: bytes) -> tuple[int, int]:
 
 
 def test_league_json_twin_has_rows_sources_and_caveats(client, django_assert_max_num_queries):
-    # form (dataset), data version, dataset, periods, league (3), sources
-    with django_assert_max_num_queries(9):
+    # form (dataset), data version, dataset, periods (published 1, counted 2), league (3),
+    # counted league (the cells, complete lists, forces), sources
+    with django_assert_max_num_queries(13):
         response = client.get(f"/charts/data.json?{LEAGUE}")
     assert response.status_code == 200
     data = response.json()

@@ -1,0 +1,160 @@
+"""Derived figures on the public pages: a case list counts in the league, on force and dataset
+pages, in charts and in exports, always as a count of incident records with a link to them."""
+
+import csv
+import datetime as dt
+import io
+
+import pytest
+from bs4 import BeautifulSoup
+
+from breaches.imports.pipeline import import_file
+from breaches.imports.validation import INCIDENT_COLUMNS
+from breaches.models import Dataset, Return
+from tests.dashboard.test_views import league_rows
+
+pytestmark = pytest.mark.django_db
+
+# (force, reference, occurred on, category, role, outcomes)
+CASES = [
+    ("kent", "k1", "2019-01-10", "unauthorised-access", "officer", "dismissed"),
+    ("kent", "k2", "2019-01-22", "unauthorised-access", "staff", "warning"),
+    ("kent", "k3", "2019-06-03", "third-party-disclosure", "officer", "resigned;dismissed"),
+    ("kent", "k4", "", "", "", ""),
+    ("surrey", "s1", "2019-02-14", "unauthorised-access", "officer", "no-action"),
+    ("surrey", "s2", "2019-11-30", "", "staff", "warning"),
+]
+
+
+@pytest.fixture
+def case_list():
+    dataset = Dataset.objects.create(
+        slug="case-list-2019",
+        title="Case list 2019 (test)",
+        publisher="Test",
+        published_on=dt.date(2020, 2, 1),
+        period_start=dt.date(2019, 1, 1),
+        period_end=dt.date(2019, 12, 31),
+        unit="breaches",
+        definition="Each case listed.",
+        url="https://example.org/case-list-2019",
+    )
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(INCIDENT_COLUMNS)
+    for force, ref, day, category, role, outcomes in CASES:
+        writer.writerow([dataset.slug, force, ref, day, category, role, outcomes, "", "A case."])
+    validation, _ = import_file(out.getvalue().encode(), "cases.csv")
+    assert validation.ok, validation.errors
+    return dataset
+
+
+def soup(response):
+    assert response.status_code == 200
+    return BeautifulSoup(response.content, "html.parser")
+
+
+def incident_rows(client, url):
+    """The incident records a link leads to, read from the list's JSON download."""
+    separator = "&" if "?" in url else "?"
+    data = client.get(f"{url}{separator}_export=json").json()
+    return data["rows"]
+
+
+def test_the_league_ranks_forces_by_their_counted_incident_records(client, case_list):
+    rows = league_rows(client.get("/league/?dataset=case-list-2019"))
+    assert [(r["Rank"], r["Force"], r["Count"]) for r in rows] == [
+        ("1", "Kent Police", "at least 4"),
+        ("2", "Surrey Police", "at least 2"),
+    ]
+    assert rows[0]["Source"] == "Counted from 4 incident records"
+    assert "counted from incidents" in rows[0]["Flags"]
+
+
+def test_each_count_links_to_the_records_that_reproduce_it(client, case_list):
+    queries = (
+        "",
+        "&outcome=resigned-or-dismissed",
+        "&category=unauthorised-access&role=officer",
+        "&period=2019-01-01~2019-12-31&outcome=dismissed",
+    )
+    for query in queries:
+        page = soup(client.get(f"/league/?dataset=case-list-2019{query}"))
+        links = page.select("table.league td.source a")
+        assert links, query
+        for link in links:
+            shown = int(link.get_text().split()[2])
+            assert len(incident_rows(client, link["href"])) == shown, (query, link["href"])
+
+
+def test_an_incident_with_two_outcomes_of_a_group_counts_once_in_the_group(client, case_list):
+    rows = league_rows(client.get("/league/?dataset=case-list-2019&outcome=resigned-or-dismissed"))
+    assert [(r["Force"], r["Count"]) for r in rows] == [("Kent Police", "at least 2")]
+
+
+def test_a_complete_case_list_gives_exact_counts(client, case_list):
+    Return.objects.filter(dataset=case_list, force__slug="kent").update(incidents_complete=True)
+    rows = {r["Force"]: r for r in league_rows(client.get("/league/?dataset=case-list-2019"))}
+    assert rows["Kent Police"]["Count"] == "4"
+    assert rows["Surrey Police"]["Count"] == "at least 2"
+
+
+def test_a_published_figure_wins_and_a_differing_count_is_flagged(client, case_list, write_csv):
+    header = ["dataset", "force", "period_start", "period_end", "count", "source_title"]
+    path = write_csv([header, ["case-list-2019", "kent", "2019-01-01", "2019-12-31", "3",
+                               "Kent's own total"]])  # fmt: skip
+    validation, _ = import_file(path.read_bytes(), "total.csv")
+    assert validation.ok, validation.errors
+    data = client.get("/league/?dataset=case-list-2019&_export=json").json()
+    kent = next(row for row in data["rows"] if row["force__slug"] == "kent")
+    # Shown once: the published 3, not 3 + 4; the list's 4 records are more than 3.
+    assert (kent["count"], kent["counted_from"], kent["incidents_counted"]) == (3, None, 4)
+    assert "count-mismatch" in kent["badge_codes"]
+    assert len([row for row in data["rows"] if row["force__slug"] == "kent"]) == 1
+
+
+def test_force_and_dataset_pages_show_counts_with_links(client, case_list):
+    page = soup(client.get("/forces/kent/"))
+    counted = page.find("section", attrs={"aria-labelledby": "counted"})
+    text = counted.get_text(" ", strip=True)
+    assert "Case list 2019 (test)" in text
+    assert "at least 4" in text
+    # k1 dismissed, k3 resigned and dismissed (once in the group), k2 a warning
+    assert "Resigned or dismissed: 2" in text
+    assert "Disciplinary action: 1" in text
+    link = counted.find("a", string=lambda s: s and "Resigned or dismissed" in s)
+    assert len(incident_rows(client, link["href"])) == 2
+    page = soup(client.get("/datasets/case-list-2019/"))
+    text = page.select_one(".coverage").get_text(" ", strip=True)
+    assert "Counted from incident records (2)" in text
+    assert "Kent Police : at least 4 incident records" in text
+
+
+def test_a_trend_counts_records_by_month_and_says_how_many_are_undated(client, case_list):
+    data = client.get("/charts/data.json?v=1&chart=trend&dataset=case-list-2019&by=month").json()
+    assert [(r["force"], r["period_start"], r["value"]) for r in data["rows"]] == [
+        ("All forces", "2019-01-01", 2),
+        ("All forces", "2019-02-01", 1),
+        ("All forces", "2019-06-01", 1),
+        ("All forces", "2019-11-01", 1),
+    ]
+    assert "1 incident record has no date and is in no period" in data["subtitle"]
+    kent = client.get(
+        "/charts/data.json?v=1&chart=trend&dataset=case-list-2019&forces=kent&by=fy"
+    ).json()
+    assert [(r["period_start"], r["value"]) for r in kent["rows"]] == [
+        ("2018-04-01", 2),
+        ("2019-04-01", 1),
+    ]
+
+
+def test_the_count_parameter_is_canonical_and_checked(client, case_list):
+    response = client.get("/charts/?chart=trend&by=year&dataset=case-list-2019")
+    assert response.status_code == 302
+    assert response["Location"].endswith("?v=1&chart=trend&dataset=case-list-2019&by=year")
+    # Without a dataset there are no incident records to count: the parameter is dropped.
+    response = client.get("/charts/?v=1&chart=trend&by=year")
+    assert "by=" not in response["Location"]
+    response = client.get("/charts/?v=1&chart=trend&dataset=case-list-2019&by=week")
+    assert response.status_code == 400
+    assert "by: Choose one of month, year, fy." in response.content.decode()
