@@ -74,6 +74,14 @@ def forces_with_a_figure(dataset: str) -> set[str]:
     return {force_slug(row["force"]) for row in figures(dataset) if row["force"]}
 
 
+def coverage(dataset: str) -> tuple[set[str], set[str]]:
+    """Slugs of the forces with a published figure, and of those with only refusals."""
+    rows = [row for row in figures(dataset) if row["force"]]
+    published = {force_slug(row["force"]) for row in rows if row["count"]}
+    withheld = {force_slug(row["force"]) for row in rows if row["status"]}
+    return published, withheld - published
+
+
 def totals(dataset: str, start: dt.date, end: dt.date) -> dict[str, int | None]:
     """Force slug -> its all-categories, all-outcomes, all-roles figure for the period
     (None where the force did not disclose)."""
