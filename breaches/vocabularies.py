@@ -194,13 +194,14 @@ UNITS = Vocabulary(
 WORKFORCE_MEASURES = Vocabulary(
     "measure",
     (
-        Term("officers-fte", "Police officers, full-time equivalent"),
-        Term("staff-fte", "Police staff, full-time equivalent"),
-        Term("pcso-fte", "Police community support officers, full-time equivalent"),
+        Term("officers-fte", "Police officers", "Police officers, full-time equivalent."),
+        Term("staff-fte", "Police staff", "Police staff, full-time equivalent."),
+        Term("pcso-fte", "PCSOs", "Police community support officers, full-time equivalent."),
         Term(
             "designated-fte",
-            "Designated officers, full-time equivalent",
-            "Police staff with police powers (s.38/s.39), counted apart from police staff.",
+            "Designated officers",
+            "Police staff with police powers (s.38/s.39), full-time equivalent, counted apart "
+            "from police staff.",
         ),
     ),
 )
