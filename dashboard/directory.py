@@ -128,6 +128,15 @@ def dataset(request, slug):
     withheld = Return.objects.filter(dataset=dataset).exclude(status="disclosed")
     withheld = withheld.select_related("force")
     covered = figures.by_force().values("force")
+    # A force that answered with a case list and no count (Northumbria's FOI 183/20) is not
+    # "no figure found": say how many incident records it gave.
+    listed = dataset.incidents.values("force")
+    incidents_only = (
+        Force.objects.filter(pk__in=listed)
+        .exclude(pk__in=covered)
+        .annotate(records=Count("incidents", filter=Q(incidents__dataset=dataset,
+                                                      incidents__retracted_by__isnull=True)))
+    )  # fmt: skip
     return render(
         request,
         "dashboard/dataset.html",
@@ -139,7 +148,8 @@ def dataset(request, slug):
             .order_by("period_start", *(F(f).asc(nulls_first=True) for f in BREAKDOWN)),
             "disclosed": disclosed,
             "withheld": withheld,
-            "no_figure": Force.objects.exclude(pk__in=covered),
+            "incidents_only": incidents_only,
+            "no_figure": Force.objects.exclude(pk__in=covered).exclude(pk__in=listed),
             "incident_count": dataset.incidents.count(),
         },
     )

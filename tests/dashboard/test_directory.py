@@ -75,10 +75,12 @@ def test_dataset_page_coverage_and_national_figures(client, django_assert_max_nu
     page = BeautifulSoup(response.content, "html.parser")
     headings = [h.get_text(strip=True) for h in page.select(".coverage h3")]
     disclosed, withheld = fixture_files.coverage("bbw-2016")
-    unlisted = len(fixture_files.rows("forces.csv")) - len(disclosed) - len(withheld)
+    cases = incident_only_forces("bbw-2016")
+    unlisted = len(fixture_files.rows("forces.csv")) - len(disclosed | withheld | cases)
     assert headings == [
         f"Disclosed ({len(disclosed)})",
         f"Did not disclose ({len(withheld)})",
+        f"Incident records, no count ({len(cases)})",  # the Met: a case named in the press
         f"No figure found ({unlisted})",
     ]
     withheld = page.select(".coverage div")[1].get_text()
@@ -86,6 +88,32 @@ def test_dataset_page_coverage_and_national_figures(client, django_assert_max_nu
     national = page.select("table.national tbody tr")
     assert len(national) == len(fixture_files.figures("bbw-2016", force=""))
     assert "2,315" in national[0].get_text()
+
+
+def incident_only_forces(dataset):
+    """Slugs of the forces with incident rows but no figure in the dataset (incidents.csv)."""
+    with_figures = fixture_files.forces_with_a_figure(dataset)
+    return {
+        fixture_files.force_slug(row["force"])
+        for row in fixture_files.rows("incidents.csv")
+        if row["dataset"] == dataset
+    } - with_figures
+
+
+def test_a_case_list_without_counts_is_not_no_figure(client):
+    """Northumbria answered FOI 183/20 with a case list: its coverage says so and links to it."""
+    page = BeautifulSoup(client.get("/datasets/northumbria-foi-183-20/").content, "html.parser")
+    assert incident_only_forces("northumbria-foi-183-20") == {"northumbria"}
+    records = sum(
+        row["dataset"] == "northumbria-foi-183-20" for row in fixture_files.rows("incidents.csv")
+    )
+    headings = [h.get_text(strip=True) for h in page.select(".coverage h3")]
+    assert "Incident records, no count (1)" in headings
+    assert "Northumbria Police" not in page.select(".coverage div")[-1].get_text()
+    link = page.select(".coverage div")[2].find_all("a")[-1]
+    assert link.get_text(strip=True) == f"{records} incident records"
+    listed = BeautifulSoup(client.get(link["href"]).content, "html.parser")
+    assert len(listed.select("table.incidents tbody tr")) == records
 
 
 def test_datasets_index(client):
