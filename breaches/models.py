@@ -11,7 +11,14 @@ from django.db.models import F, Q
 from django.db.models.functions import Lower
 
 from .queries import FigureQuerySet
-from .vocabularies import CATEGORIES, OUTCOMES, RETURN_STATUSES, ROLES, UNITS
+from .vocabularies import (
+    CATEGORIES,
+    OUTCOMES,
+    RETURN_STATUSES,
+    ROLES,
+    UNITS,
+    WORKFORCE_MEASURES,
+)
 
 
 def _in_vocabulary(field: str, codes: list[str], *, nullable: bool = True) -> Q:
@@ -93,9 +100,13 @@ class ForceAlias(models.Model):
 
 
 class Workforce(models.Model):
-    """Officers per force at a date: the denominator of rates per 1,000 officers."""
+    """Officers, staff, PCSOs or designated officers per force at a date (FTE).
 
-    MEASURES = [("officers-fte", "Police officers, full-time equivalent")]
+    Officers are the denominator of rates per 1,000 officers; the other measures are kept
+    beside them with their sources.
+    """
+
+    MEASURES = WORKFORCE_MEASURES.choices
 
     force = models.ForeignKey(Force, on_delete=models.CASCADE, related_name="workforce")
     as_of = models.DateField()
@@ -110,6 +121,10 @@ class Workforce(models.Model):
                 fields=["force", "as_of", "measure"], name="workforce_natural_key"
             ),
             models.CheckConstraint(condition=Q(value__gt=0), name="workforce_positive"),
+            models.CheckConstraint(
+                condition=_in_vocabulary("measure", WORKFORCE_MEASURES.codes, nullable=False),
+                name="workforce_measure_known",
+            ),
         ]
 
     def __str__(self):

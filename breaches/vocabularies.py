@@ -187,6 +187,25 @@ UNITS = Vocabulary(
     ),
 )
 
+# What a workforce row counts, all full-time equivalent at a date (fixtures/workforce.csv,
+# from the Home Office police workforce tables). Rates per 1,000 officers read only
+# officers-fte. Designated officers are police staff with police powers: the Home Office's
+# "police staff and designated officers" line is staff-fte plus designated-fte.
+WORKFORCE_MEASURES = Vocabulary(
+    "measure",
+    (
+        Term("officers-fte", "Police officers", "Police officers, full-time equivalent."),
+        Term("staff-fte", "Police staff", "Police staff, full-time equivalent."),
+        Term("pcso-fte", "PCSOs", "Police community support officers, full-time equivalent."),
+        Term(
+            "designated-fte",
+            "Designated officers",
+            "Police staff with police powers (s.38/s.39), full-time equivalent, counted apart "
+            "from police staff.",
+        ),
+    ),
+)
+
 
 def outcomes_in_group(group: str) -> list[str]:
     """The detailed outcome codes that make up an outcome group."""

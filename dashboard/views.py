@@ -11,6 +11,7 @@ from breaches.queries import Level, Period
 from breaches.vocabularies import CATEGORIES, OUTCOMES, ROLES
 from config.ratelimit import exporting, rate_limit
 
+from . import about as about_page
 from . import exports
 from .charts.pages import chart_block
 from .charts.state import ChartState
@@ -149,6 +150,9 @@ def about(request):
             "statuses": RETURN_STATUSES.terms,
             "units": UNITS.terms,
             "datasets": Dataset.objects.all(),
+            "workforce": about_page.workforce_coverage(),
+            "bbw_2016": about_page.allocation("bbw-2016"),
+            **about_page.known_gaps(),
         },
     )
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from django.db import transaction
 
 from ..models import Dataset, EnforcementAction, Force, ForceAlias, Workforce
-from ..vocabularies import UNITS
+from ..vocabularies import UNITS, WORKFORCE_MEASURES
 from . import cells
 from .reference import Reference
 from .tabular import RowError, read_table
@@ -95,21 +95,30 @@ def load_datasets(path: Path) -> int:
 
 
 def load_workforce(path: Path) -> int:
+    """Officers, staff, PCSOs and designated officers (FTE) per force and date."""
     forces = dict(Force.objects.values_list("slug", "id"))
+    errors = []
     for number, row in _rows(path, ("force", "as_of", "measure", "value", "source")):
+        measure = WORKFORCE_MEASURES.resolve(row["measure"])
         if row["force"] not in forces:
-            raise ReferenceDataError(
-                path, [RowError(number, "force", row["force"], "unknown force")]
+            errors.append(RowError(number, "force", row["force"], "unknown force"))
+        elif measure is None:
+            known = ", ".join(WORKFORCE_MEASURES.codes)
+            errors.append(
+                RowError(number, "measure", row["measure"], f"unknown measure (known: {known})")
             )
-        _upsert(
-            Workforce,
-            {
-                "force_id": forces[row["force"]],
-                "as_of": cells.date(row["as_of"]),
-                "measure": row["measure"],
-            },
-            {"value": cells.decimal(row["value"]), "source": row["source"]},
-        )
+        else:
+            _upsert(
+                Workforce,
+                {
+                    "force_id": forces[row["force"]],
+                    "as_of": cells.date(row["as_of"]),
+                    "measure": measure,
+                },
+                {"value": cells.decimal(row["value"]), "source": row["source"]},
+            )
+    if errors:
+        raise ReferenceDataError(path, errors)
     return Workforce.objects.count()
 
 

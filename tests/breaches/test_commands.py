@@ -3,7 +3,7 @@
 import io
 import re
 import shutil
-from pathlib import Path
+from decimal import Decimal
 
 import pytest
 from django.apps import apps
@@ -12,8 +12,9 @@ from django.core.management.base import CommandError
 from openpyxl import Workbook
 
 from breaches.models import Figure, ImportBatch, Incident
+from tests import fixture_files
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+FIXTURES = fixture_files.FIXTURES
 SOURCE = "Test source (pytest, not real data)"
 FIGURES_HEADER = ["dataset", "force", "period_start", "period_end", "count", "source_title"]
 INCIDENTS_HEADER = ["dataset", "force", "reference", "outcome", "summary"]
@@ -271,19 +272,88 @@ def test_import_incidents_refuses_a_figures_file(write_csv):
 def test_load_reference_data_twice_is_idempotent():
     before = snapshot()
     counts = {name: len(rows) for name, rows in before.items()}
-    assert counts["Force"] == 51
-    assert counts["Dataset"] == 6
-    assert counts["Figure"] == 136
+    assert counts["Force"] == len(fixture_files.rows("forces.csv"))
+    assert counts["Dataset"] == len(fixture_files.rows("datasets.csv"))
+    assert counts["Figure"] == len(fixture_files.rows("figures.csv"))
+    assert counts["Incident"] == len(fixture_files.rows("incidents.csv"))
+    assert counts["Workforce"] == len(fixture_files.rows("workforce.csv"))
+    assert counts["EnforcementAction"] == len(fixture_files.rows("enforcement_actions.csv"))
 
     first, _ = run("load_reference_data")
     second, _ = run("load_reference_data")
 
     assert snapshot() == before
+    figures, incidents = (
+        len(fixture_files.rows("figures.csv")),
+        len(fixture_files.rows("incidents.csv")),
+    )
     for out in (first, second):
-        assert "forces.csv: 51 rows in the table" in out
-        assert "datasets.csv: 6 rows in the table" in out
-        assert "figures.csv: 0 created, 0 updated, 136 unchanged, 0 rejected" in out
-        assert "incidents.csv: 0 created, 0 updated, 2 unchanged, 0 rejected" in out
+        assert f"forces.csv: {counts['Force']} rows in the table" in out
+        assert f"datasets.csv: {counts['Dataset']} rows in the table" in out
+        assert f"workforce.csv: {counts['Workforce']} rows in the table" in out
+        assert f"figures.csv: 0 created, 0 updated, {figures} unchanged, 0 rejected" in out
+        assert f"incidents.csv: 0 created, 0 updated, {incidents} unchanged, 0 rejected" in out
+
+
+def test_every_fixture_row_is_loaded_with_its_values():
+    """Spot nothing: every dataset, workforce row and return note of the files is stored."""
+    from breaches.models import Dataset, Return, Workforce
+
+    assert set(Dataset.objects.values_list("slug", flat=True)) == {
+        row["slug"] for row in fixture_files.rows("datasets.csv")
+    }
+    stored = {
+        (slug, as_of.isoformat(), measure): value
+        for slug, as_of, measure, value in Workforce.objects.values_list(
+            "force__slug", "as_of", "measure", "value"
+        )
+    }
+    assert stored == {
+        (row["force"], row["as_of"], row["measure"]): Decimal(row["value"])
+        for row in fixture_files.rows("workforce.csv")
+    }
+    for row in fixture_files.rows("returns.csv"):
+        answer = Return.objects.get(
+            dataset__slug=row["dataset"], force__slug=fixture_files.force_slug(row["force"])
+        )
+        assert (answer.unit, answer.definition, answer.caveat) == (
+            row["unit"],
+            row["definition"],
+            row["caveat"],
+        )
+    by_key = {
+        (i.dataset.slug, i.force.slug, i.reference)
+        for i in Incident.objects.select_related("dataset", "force")
+    }
+    assert by_key == {
+        (row["dataset"], fixture_files.force_slug(row["force"]), row["reference"])
+        for row in fixture_files.rows("incidents.csv")
+    }
+
+
+def test_figures_not_disclosed_are_stored_without_a_count():
+    """A refusal, no reply or 'not held' is a status, never a zero."""
+    withheld = [row for row in fixture_files.rows("figures.csv") if row["status"]]
+    assert withheld  # the fixtures have some: this test would pass vacuously otherwise
+    stored = Figure.objects.exclude(status="disclosed")
+    assert stored.count() == len(withheld)
+    assert not stored.filter(count__isnull=False).exists()
+    assert sorted(stored.values_list("status", flat=True)) == sorted(r["status"] for r in withheld)
+
+
+def test_load_reference_data_refuses_an_unknown_workforce_measure(tmp_path):
+    folder = tmp_path / "fixtures"
+    shutil.copytree(FIXTURES, folder)
+    with (folder / "workforce.csv").open("a", encoding="utf-8") as handle:
+        handle.write("kent,2015-03-31,specials-headcount,10,test row (pytest)\n")
+    before = snapshot()
+
+    error, _, _ = run_failing("load_reference_data", folder=folder)
+
+    assert "workforce.csv" in str(error)
+    assert "column 'measure': unknown measure (known: officers-fte, staff-fte" in str(error)
+    assert "(value: 'specials-headcount')" in str(error)
+    assert snapshot() == before
 
 
 def test_load_reference_data_with_a_bad_file_changes_nothing(tmp_path):

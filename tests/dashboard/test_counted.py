@@ -11,6 +11,7 @@ from bs4 import BeautifulSoup
 from breaches.imports.pipeline import import_file
 from breaches.imports.validation import INCIDENT_COLUMNS
 from breaches.models import Dataset, Return
+from tests import fixture_files
 from tests.dashboard.test_views import league_rows
 
 pytestmark = pytest.mark.django_db
@@ -158,3 +159,20 @@ def test_the_count_parameter_is_canonical_and_checked(client, case_list):
     response = client.get("/charts/?v=1&chart=trend&dataset=case-list-2019&by=week")
     assert response.status_code == 400
     assert "by: Choose one of month, year, fy." in response.content.decode()
+
+
+def test_northumbrias_case_list_ranks_it_by_its_incident_records(client):
+    """FOI 183/20 answered with a list of cases and no total: the league counts the cases."""
+    cases = [
+        row for row in fixture_files.rows("incidents.csv")
+        if row["dataset"] == "northumbria-foi-183-20"
+    ]  # fmt: skip
+    assert {fixture_files.force_slug(row["force"]) for row in cases} == {"northumbria"}
+    rows = league_rows(client.get("/league/?dataset=northumbria-foi-183-20"))
+    assert [(r["Rank"], r["Force"]) for r in rows] == [("1", "Northumbria Police")]
+    # Not known to be the complete list for 2019: a lower bound.
+    assert rows[0]["Count"] == f"at least {len(cases)}"
+    assert rows[0]["Source"] == f"Counted from {len(cases)} incident records"
+    page = soup(client.get("/league/?dataset=northumbria-foi-183-20"))
+    link = page.select_one("table.league td.source a")
+    assert len(incident_rows(client, link["href"])) == len(cases)

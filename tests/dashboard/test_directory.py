@@ -1,7 +1,11 @@
 """Force and dataset pages, the figures and incidents browsers and the about page, by content."""
 
+import math
+
 import pytest
 from bs4 import BeautifulSoup
+
+from tests import fixture_files
 
 pytestmark = pytest.mark.django_db
 
@@ -14,7 +18,7 @@ def test_force_directory_lists_every_force(client, django_assert_max_num_queries
     with django_assert_max_num_queries(4):
         response = client.get("/forces/")
     page = BeautifulSoup(response.content, "html.parser")
-    assert len(page.select("table.forces tbody tr")) == 51
+    assert len(page.select("table.forces tbody tr")) == len(fixture_files.rows("forces.csv"))
     assert "Police Service of Northern Ireland" in page.get_text()
 
 
@@ -38,7 +42,13 @@ def test_force_page_totals_over_time_keep_datasets_apart(client):
     page = BeautifulSoup(client.get("/forces/west-midlands/").content, "html.parser")
     rows = page.select("table.totals tbody tr")
     datasets = [row["data-dataset"] for row in rows]
-    assert datasets == ["bbw-2016", "vpnoverview-2021", "vpnoverview-2021"]
+    totals = [
+        row
+        for row in fixture_files.figures(category="", outcome="", role="")
+        if row["force"] and fixture_files.force_slug(row["force"]) == "west-midlands"
+    ]
+    assert datasets == [row["dataset"] for row in sorted(totals, key=fixture_files.period)]
+    assert datasets[0] == "bbw-2016"
     per_year = [row.select("td")[2].get_text(strip=True) for row in rows]
     assert per_year[0] == "106.5"  # 488 over 55 months (4.58 years)
 
@@ -66,21 +76,48 @@ def test_dataset_page_coverage_and_national_figures(client, django_assert_max_nu
         response = client.get("/datasets/bbw-2016/")
     page = BeautifulSoup(response.content, "html.parser")
     headings = [h.get_text(strip=True) for h in page.select(".coverage h3")]
-    # The Met and Dyfed-Powys each have one incident record named in press coverage of the
-    # report; the Met has no published figure, so it leaves "no figure found".
+    disclosed, withheld = fixture_files.coverage("bbw-2016")
+    counted = incident_forces("bbw-2016")
+    unlisted = len(fixture_files.rows("forces.csv")) - len(disclosed | withheld | counted)
     assert headings == [
-        "Disclosed (10)",
-        "Did not disclose (1)",
-        "Counted from incident records (2)",
-        "No figure found (39)",
+        f"Disclosed ({len(disclosed)})",
+        f"Did not disclose ({len(withheld)})",
+        # The Met and Dyfed-Powys: cases named in press coverage of the report
+        f"Counted from incident records ({len(counted)})",
+        f"No figure found ({unlisted})",
     ]
-    counted = page.select(".coverage div")[2].get_text(" ", strip=True)
-    assert "Metropolitan Police Service : at least 1 incident record" in counted
+    counted_text = page.select(".coverage div")[2].get_text(" ", strip=True)
+    assert "Metropolitan Police Service : at least 1 incident record" in counted_text
     withheld = page.select(".coverage div")[1].get_text()
     assert "Northumbria Police: not disclosed" in withheld
     national = page.select("table.national tbody tr")
-    assert len(national) == 8
+    assert len(national) == len(fixture_files.figures("bbw-2016", force=""))
     assert "2,315" in national[0].get_text()
+
+
+def incident_forces(dataset):
+    """Slugs of the forces with incident rows in the dataset (incidents.csv)."""
+    return {
+        fixture_files.force_slug(row["force"])
+        for row in fixture_files.rows("incidents.csv")
+        if row["dataset"] == dataset
+    }
+
+
+def test_a_case_list_without_counts_is_not_no_figure(client):
+    """Northumbria answered FOI 183/20 with a case list: its coverage says so and links to it."""
+    page = BeautifulSoup(client.get("/datasets/northumbria-foi-183-20/").content, "html.parser")
+    assert incident_forces("northumbria-foi-183-20") == {"northumbria"}
+    records = sum(
+        row["dataset"] == "northumbria-foi-183-20" for row in fixture_files.rows("incidents.csv")
+    )
+    headings = [h.get_text(strip=True) for h in page.select(".coverage h3")]
+    assert "Counted from incident records (1)" in headings
+    assert "Northumbria Police" not in page.select(".coverage div")[-1].get_text()
+    link = page.select(".coverage div")[2].find_all("a")[-1]
+    assert link.get_text(strip=True) == f"at least {records} incident records"
+    listed = BeautifulSoup(client.get(link["href"]).content, "html.parser")
+    assert len(listed.select("table.incidents tbody tr")) == records
 
 
 def test_datasets_index(client):
@@ -94,16 +131,21 @@ def test_figures_browser_filters_and_paginates(client, django_assert_max_num_que
         response = client.get("/figures/")
     page = BeautifulSoup(response.content, "html.parser")
     assert len(page.select("table.figures tbody tr")) == 50
-    assert "Page 1 of 3 (136 rows)" in page.get_text()
+    figures = len(fixture_files.rows("figures.csv"))
+    assert f"Page 1 of {math.ceil(figures / 50)} ({figures} rows)" in page.get_text()
     filtered = BeautifulSoup(client.get("/figures/?dataset=wmp-foi-4658-14").content, "html.parser")
-    assert len(filtered.select("table.figures tbody tr")) == 4
+    wmp = len(fixture_files.figures("wmp-foi-4658-14"))
+    assert 0 < wmp <= 50
+    assert len(filtered.select("table.figures tbody tr")) == wmp
 
 
 def test_figures_search_uses_full_text(client):
     page = BeautifulSoup(client.get("/figures/?q=allegation").content, "html.parser")
     rows = page.select("table.figures tbody tr")
-    assert len(rows) == 1  # stemming: "allegation" finds "allegations"
-    assert "West Midlands Police" in rows[0].get_text()
+    # stemming: "allegation" finds the notes that say "allegations", and only those
+    expected = [row for row in fixture_files.rows("figures.csv") if "allegation" in row["note"]]
+    assert len(rows) == len(expected) > 1
+    assert any("West Midlands Police" in row.get_text() for row in rows)
 
 
 def test_incidents_browser_search(client):
@@ -130,11 +172,18 @@ def test_withdrawn_figures_disappear_from_every_page(client):
         retracted_by=retraction
     )
     dataset_page = BeautifulSoup(client.get("/datasets/bbw-2016/").content, "html.parser")
-    assert dataset_page.select(".coverage h3")[0].get_text(strip=True) == "Disclosed (9)"
+    disclosed, _ = fixture_files.coverage("bbw-2016")
+    heading = dataset_page.select(".coverage h3")[0].get_text(strip=True)
+    assert heading == f"Disclosed ({len(disclosed) - 1})"
     assert "Staines Informer" in text_of(client.get("/"))  # still the source of Sussex's 63
     forces = BeautifulSoup(client.get("/forces/").content, "html.parser")
     surrey = next(row for row in forces.select("table.forces tbody tr") if "Surrey" in row.th.text)
-    assert surrey.select("td")[3].get_text(strip=True) == "1"  # only vpnoverview-2021 is left
+    others = {
+        row["dataset"]
+        for row in fixture_files.rows("figures.csv")
+        if row["force"] and fixture_files.force_slug(row["force"]) == "surrey"
+    } - {"bbw-2016"}
+    assert surrey.select("td")[3].get_text(strip=True) == str(len(others))  # bbw-2016 is gone
     league = BeautifulSoup(client.get("/league/?dataset=bbw-2016").content, "html.parser")
     assert league.select('table.league tr[data-force="surrey"]') == []
     assert league.select('table.league tr[data-force="sussex"]') != []
@@ -146,7 +195,15 @@ def test_force_page_charts_keep_datasets_separate(client):
     page = BeautifulSoup(client.get("/forces/surrey/").content, "html.parser")
     trend = json.loads(page.find("script", id="chart-trend").string)
     names = {trace.get("name") for trace in trend["data"] if trace.get("name")}
-    assert names == {"Surrey Police · Big Brother Watch 2016", "Surrey Police · VPNOverview 2021"}
+    # one series per dataset with a Surrey total, never merged
+    surrey = {
+        row["dataset"]
+        for row in fixture_files.figures(category="", outcome="", role="")
+        if row["force"] and fixture_files.force_slug(row["force"]) == "surrey" and row["count"]
+    }
+    assert len(names) == len(surrey) > 2
+    assert {"Surrey Police · Big Brother Watch 2016", "Surrey Police · VPNOverview 2021"} < names
+    assert "Surrey Police · Parliament Street 2019" in names
     outcomes = json.loads(page.find("script", id="chart-outcomes-bbw-2016").string)
     shares = {t["name"]: t["x"][0] for t in outcomes["data"] if t.get("x") and t.get("name")}
     assert round(shares["No formal action"], 1) == 52.0  # 105 of 202

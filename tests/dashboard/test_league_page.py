@@ -16,6 +16,7 @@ def test_outcome_filter_dismissed(client):
     rows = league_rows(client.get("/league/?dataset=bbw-2016&outcome=dismissed"))
     assert [(row["Force"], row["Count"]) for row in rows] == [
         ("Surrey Police", "29"),
+        ("Cambridgeshire Constabulary", "at least 4"),  # staff only; officers not published
         ("Dorset Police", "4 Σ"),  # summed from officers (3) and staff (1), complete
         ("North Yorkshire Police", "3"),
         ("Cleveland Police", "at least 1"),  # one special constable; roles incomplete
@@ -105,9 +106,13 @@ def test_sorting_by_each_column_keeps_missing_values_last(client):
     by_rate = league_rows(client.get("/league/?dataset=bbw-2016&sort=-rate"))
     assert names(by_rate)[0] == "Surrey Police"
     by_share = league_rows(client.get("/league/?dataset=bbw-2016&sort=-share-no-formal-action"))
-    assert names(by_share)[:2] == ["Surrey Police", "Dorset Police"]  # 105/202 > 42/81
-    # Only Surrey and Dorset published no-formal-action outcomes; the rest follow, A to Z.
-    assert names(by_share)[2:] == sorted(names(by_share)[2:])
+    # 105/202 > 42/81 > at least 7/98 (North Yorkshire's management advice, a lower bound)
+    assert names(by_share)[:3] == ["Surrey Police", "Dorset Police", "North Yorkshire Police"]
+    shares = [row["No formal action %"] for row in by_share]
+    assert shares[:3] == ["52%", "52%", "≥ 7%"]
+    # Forces that published no such outcome follow, A to Z, the undisclosed one among them.
+    assert not any("%" in share for share in shares[3:])
+    assert names(by_share)[3:] == sorted(names(by_share)[3:])
 
 
 def test_sort_links_in_headers(client):
@@ -148,9 +153,17 @@ def test_different_unit_flag_from_the_return(client):
 
 
 def test_dated_officer_count_flag(client):
+    pa = {r["Force"]: r for r in league_rows(client.get("/league/?dataset=pa-2014"))}
+    # 2009-2013 rates rest on officers at 31 March 2015, the earliest count: flagged.
+    assert "dated officer count" in pa["Greater Manchester Police"]["Flags"]
+    assert "officers at 31 Mar 2015" in pa["Greater Manchester Police"]["Per 1,000 officers"]
+    assert "dated officer count" not in pa["Essex Police"]["Flags"]  # not disclosed: no rate
     vpn = {r["Force"]: r for r in league_rows(client.get("/league/?dataset=vpnoverview-2021"))}
-    # 2020 rates rest on officers at 31 March 2015: flagged, and explained on focus.
-    assert "dated officer count" in vpn["Lancashire Constabulary"]["Flags"]
-    assert "dated officer count" not in vpn["Police Scotland"]["Flags"]  # no rate at all
+    # 2020 rates use officers at 31 March 2020, inside the period: not flagged.
+    assert "officers at 31 Mar 2020" in vpn["Lancashire Constabulary"]["Per 1,000 officers"]
+    assert "dated officer count" not in vpn["Lancashire Constabulary"]["Flags"]
+    psni = vpn["Police Service of Northern Ireland"]
+    assert psni["Per 1,000 officers"] == "no workforce figure"  # none found for the PSNI
+    assert "dated officer count" not in psni["Flags"]
     bbw = {r["Force"]: r for r in league_rows(client.get("/league/?dataset=bbw-2016"))}
     assert "dated officer count" not in bbw["Surrey Police"]["Flags"]  # 2015 is in the period
