@@ -148,7 +148,7 @@ def about(request):
             "roles": ROLES.terms,
             "statuses": RETURN_STATUSES.terms,
             "units": UNITS.terms,
-            "datasets": Dataset.objects.all(),
+            "datasets": Dataset.objects.public(),
         },
     )
 

@@ -120,7 +120,7 @@ def charts(request):
             state=state,
             charts=CHARTS,
             metrics=METRICS,
-            datasets=Dataset.objects.order_by("period_start"),
+            datasets=Dataset.objects.public().order_by("period_start"),
             # Joins through `figures__` bypass Figure.objects, which hides withdrawn figures.
             forces=Force.objects.filter(figures__retracted_by__isnull=True)
             .distinct()
