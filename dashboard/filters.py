@@ -55,6 +55,11 @@ def default_dataset_slug() -> str:
     return dataset.slug if dataset else ""
 
 
+def public_datasets(request=None):
+    """The datasets a filter may choose (evaluated per request: SHOW_SYNTHETIC_DATA)."""
+    return Dataset.objects.public()
+
+
 class PeriodFilter(django_filters.Filter):
     field_class = PeriodField
 
@@ -63,7 +68,7 @@ class LeagueFilter(django_filters.FilterSet):
     """Filters a league table: dataset and breakdown choose the figures; the rest the forces."""
 
     dataset = django_filters.ModelChoiceFilter(
-        queryset=Dataset.objects.public(),
+        queryset=public_datasets,
         to_field_name="slug",
         method=_keep,
         empty_label=None,
@@ -136,7 +141,7 @@ class FigureFilter(django_filters.FilterSet):
 
     q = django_filters.CharFilter(method="search", label="Search notes and sources", max_length=200)
     dataset = django_filters.ModelChoiceFilter(
-        queryset=Dataset.objects.public(), to_field_name="slug", empty_label="All datasets"
+        queryset=public_datasets, to_field_name="slug", empty_label="All datasets"
     )
     force = django_filters.ModelChoiceFilter(
         queryset=Force.objects.all(), to_field_name="slug", empty_label="All forces"
@@ -182,7 +187,7 @@ class FigureFilter(django_filters.FilterSet):
 class IncidentFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Search summaries", max_length=200)
     dataset = django_filters.ModelChoiceFilter(
-        queryset=Dataset.objects.public(), to_field_name="slug", empty_label="All datasets"
+        queryset=public_datasets, to_field_name="slug", empty_label="All datasets"
     )
     force = django_filters.ModelChoiceFilter(
         queryset=Force.objects.all(), to_field_name="slug", empty_label="All forces"

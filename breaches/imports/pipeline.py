@@ -119,7 +119,7 @@ def import_incidents_stream(
                 clean, errors = validator.check(number, values)
                 if errors:
                     checked.add(errors)
-                elif validation.ok:
+                else:  # staged even after a bad row, so that duplicates are reported too
                     chunk.append(clean)
                 if len(chunk) >= chunk_rows:
                     merge.copy_rows(chunk, datasets, forces)
@@ -130,11 +130,10 @@ def import_incidents_stream(
             checked.add([problem.error])
         if validation.ok and not validation.rows_read:
             checked.add([RowError(1, "", "", NO_DATA_ROWS)])
-        if validation.ok:
-            merge.copy_rows(chunk, datasets, forces)
-            if progress:
-                progress(validation.rows_read, source.tell())
-            checked.add(merge.duplicate_errors())
+        merge.copy_rows(chunk, datasets, forces)
+        if progress:
+            progress(validation.rows_read, source.tell())
+        checked.add(merge.duplicate_errors())
         if not validation.ok:
             transaction.set_rollback(True)
             return validation, None

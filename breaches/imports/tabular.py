@@ -288,7 +288,7 @@ def _csv_rows(reader, header: list[str], max_rows: int | None):
             if extra:
                 yield number, {"__extra__": extra[0]}
                 continue
-        yield number, dict(zip(header, (v.strip() for v in record), strict=False))
+        yield number, dict(zip(header, [v.strip() for v in record], strict=False))
 
 
 def _check_header(names: list[Cell]) -> list[str]:
