@@ -16,7 +16,7 @@ import csv
 import io
 from collections.abc import Iterable
 
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 
 from ..models import ImportBatch, Incident, IncidentRevision, Outcome
 from .rows import IncidentRow
@@ -59,6 +59,13 @@ def _sql(statement: str) -> str:
 def create_stage() -> None:
     """An empty staging table, private to this connection, dropped at commit."""
     with connection.cursor() as cursor:
+        try:
+            # Room for the staging tables in memory; PostgreSQL allows it only before the
+            # session's first temporary table (later imports in a web worker keep the default).
+            with transaction.atomic():
+                cursor.execute("SET LOCAL temp_buffers = '256MB'")
+        except DatabaseError:
+            pass
         cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
         cursor.execute(
             f"""CREATE TEMPORARY TABLE {STAGE} (
@@ -139,11 +146,17 @@ SELECT s.*, i.id AS incident_id,
 FROM {stage} s
 LEFT JOIN {incident} i
     ON i.dataset_id = s.dataset_id AND i.force_id = s.force_id AND i.reference = s.reference
-LEFT JOIN LATERAL (
-    SELECT array_agg(o.outcome::text ORDER BY o.outcome COLLATE "C") AS codes,
-        bool_and(o.decided_on IS NOT DISTINCT FROM s.outcome_date) AS same_dates
-    FROM {outcome} o WHERE o.incident_id = i.id
-) o ON true
+LEFT JOIN (
+    -- The stored outcomes of the staged incidents only (none at all for a new dataset).
+    SELECT stored.id AS incident_id,
+        array_agg(o.outcome::text ORDER BY o.outcome COLLATE "C") AS codes,
+        bool_and(o.decided_on IS NOT DISTINCT FROM staged.outcome_date) AS same_dates
+    FROM {stage} staged
+    JOIN {incident} stored ON stored.dataset_id = staged.dataset_id
+        AND stored.force_id = staged.force_id AND stored.reference = staged.reference
+    JOIN {outcome} o ON o.incident_id = stored.id
+    GROUP BY stored.id
+) o ON o.incident_id = i.id
 """
 COUNT = """
 SELECT count(*) FILTER (WHERE state IN ('new', 'revive')),
@@ -203,6 +216,8 @@ def classify() -> tuple[int, int, int]:
     """Compare the staged rows with what is stored (read-only but for temporary tables):
     (created, updated, unchanged). Call under the import lock for the numbers to hold."""
     with connection.cursor() as cursor:
+        # Hash joins and sorts over a million staged rows, in memory rather than in batches.
+        cursor.execute("SET LOCAL work_mem = '128MB'")
         # A temporary table is never analysed by autovacuum: without statistics the planner
         # guesses a few rows and picks nested loops over a million.
         cursor.execute(f"ANALYZE {STAGE}")

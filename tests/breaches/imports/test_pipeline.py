@@ -258,3 +258,19 @@ def test_retracting_a_copy_imported_batch_restores_exactly():
 
     retract_batch(later.batch.pk)  # walks back past the retracted batch to the first value
     assert state()[moved_on][:6] == before[moved_on][:6]
+
+
+@pytest.mark.django_db
+def test_the_upload_preview_counts_what_the_merge_then_does():
+    original = rows(30)
+    load(as_csv(original))
+    update = rows(40)
+    dated = next(n for n, r in enumerate(update[:30]) if r.outcomes and r.outcome_date and n > 5)
+    update[dated] = replace(update[dated], outcome_date=None)  # only an outcome's date changes
+    content = as_csv(update, restate={1, 4})
+
+    preview = build_preview(content, "upload.csv")
+    _, result = load(content)
+
+    counts = (result.created, result.updated, result.unchanged)
+    assert (preview.created, preview.updated, preview.unchanged) == counts == (10, 3, 27)
