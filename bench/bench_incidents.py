@@ -401,7 +401,8 @@ def measure_pages(size: int, repeat: int) -> dict:
             ours(f"/incidents/?q={f['search']}"), nosuggest(f"{base}?_search={f['search']}"), repeat
         )
         # Datasette pages with keyset tokens (_next=<last rowid>); ours with ?page=.
-        deep = min(1000, pages)
+        deep = min(1000, pages)  # page 1,000 from 50,000 incidents up
+        results["deep_page"] = deep
         results["pairs"]["page 1,000"] = pair(
             ours(f"/incidents/?dataset={DATASET}&page={deep}"),
             them(f"{base}?_next={(deep - 1) * PER_PAGE}&_nosuggest=1"),
@@ -416,14 +417,15 @@ def measure_pages(size: int, repeat: int) -> dict:
             ours(f"/incidents/?dataset={DATASET}"), them(f"{base}?_nosuggest=1"), repeat
         )
         export = f"force={f['export_force']}"
-        for fmt in ("csv", "json"):
-            results["pairs"][f"{fmt} export, {f['export_rows']:,} rows"] = pair(
-                ours(f"/incidents/?{export}&_export={fmt}"),
-                them(f"{base}.{fmt}?{export}&_stream=on&_size=max&_shape=array")
-                if fmt == "json"
-                else them(f"{base}.csv?{export}&_stream=on&_size=max"),
-                max(2, repeat // 3),
-            )
+        results["pairs"][f"csv export, {f['export_rows']:,} rows"] = pair(
+            ours(f"/incidents/?{export}&_export=csv"),
+            them(f"{base}.csv?{export}&_stream=on&_size=max"),
+            max(2, repeat // 3),
+        )
+        # Datasette streams only CSV (its JSON stops at max_returned_rows): ours alone.
+        results["pairs"][f"json export, {f['export_rows']:,} rows"] = pair(
+            ours(f"/incidents/?{export}&_export=json"), None, max(2, repeat // 3)
+        )
         results["export_worker_peak_mb"] = worker_peak_mb(server)
         for name, path in {
             "league": f"/league/?dataset={DATASET}",
@@ -540,7 +542,12 @@ def report(results: list[dict], imports: dict | None, image: Path | None) -> str
         for name in ("page 1,000", "last page"):
             r = result["pairs"][name]
             if r.get("ours") and page1 and r.get("status") == 200:
-                lines.append(f"| {name} / page 1 (ours) | {r['ours'] / page1:.2f}× | | | | |")
+                label = (
+                    name
+                    if result.get("deep_page", 1000) == 1000 or name == "last page"
+                    else (f"page {result['deep_page']:,} (the last)")
+                )
+                lines.append(f"| {label} / page 1 (ours) | {r['ours'] / page1:.2f}× | | | | |")
         lines.append(
             f"| gunicorn worker peak RSS after the exports | {result['export_worker_peak_mb']:,.0f}"
             " MB | | | | |"

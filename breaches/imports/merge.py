@@ -131,7 +131,10 @@ def duplicate_errors() -> list[RowError]:
 # the set of outcomes differs) or 'same'.
 CLASSIFY = """
 CREATE TEMPORARY TABLE {plan} ON COMMIT DROP AS
-SELECT s.*, i.id AS incident_id,
+SELECT s.*,
+    -- New incidents get their ids now, so that their outcomes need no join to find them.
+    CASE WHEN i.id IS NULL THEN nextval(pg_get_serial_sequence('{incident}', 'id'))
+        ELSE i.id END AS incident_id,
     CASE
         WHEN i.id IS NULL THEN 'new'
         WHEN i.retracted_by_id IS NOT NULL THEN 'revive'
@@ -194,19 +197,17 @@ WHERE i.id = p.incident_id AND p.state IN ('changed', 'revive')
 """
 CREATE = """
 INSERT INTO {incident}
-    (dataset_id, force_id, reference, occurred_on, category, role, summary, batch_id)
-SELECT dataset_id, force_id, reference, occurred_on, category, role, summary, %(batch)s
+    (id, dataset_id, force_id, reference, occurred_on, category, role, summary, batch_id)
+SELECT incident_id, dataset_id, force_id, reference, occurred_on, category, role, summary,
+    %(batch)s
 FROM {plan} WHERE state = 'new'
 ORDER BY row
 """
 ADD_OUTCOMES = """
 INSERT INTO {outcome} (incident_id, outcome, decided_on)
-SELECT i.id, code, p.outcome_date
-FROM {plan} p
-JOIN {incident} i
-    ON i.dataset_id = p.dataset_id AND i.force_id = p.force_id AND i.reference = p.reference
-CROSS JOIN LATERAL unnest(p.outcomes) AS code
-WHERE p.state <> 'same' AND i.batch_id = %(batch)s
+SELECT p.incident_id, code, p.outcome_date
+FROM {plan} p CROSS JOIN LATERAL unnest(p.outcomes) AS code
+WHERE p.state <> 'same'
 ORDER BY p.row, code
 """
 PAIRS = "SELECT DISTINCT dataset_id, force_id FROM {plan} WHERE state <> 'same'"
