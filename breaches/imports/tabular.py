@@ -240,10 +240,12 @@ def _lines(source: BinaryIO) -> Iterator[str]:
         if cut:
             yield from LINE.findall(rest, 0, cut)
             rest = rest[cut:]
-    yield from LINE.findall(rest)
-    tail = LINE.sub("", rest)
-    if tail:
-        yield tail
+    # findall only on text that ends with a line break: on a long line without one it would
+    # try (and fail) from every position, in quadratic time.
+    cut = max(rest.rfind("\n"), rest.rfind("\r")) + 1
+    yield from LINE.findall(rest, 0, cut)
+    if rest[cut:]:
+        yield rest[cut:]
 
 
 def _read_csv(source: BinaryIO, max_rows: int | None = None) -> TableStream:
