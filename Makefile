@@ -10,7 +10,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 MANAGE := $(BIN)/python manage.py
 
 .PHONY: run test install install-test chromium redis-server lint format screenshots db-stop \
-	backup restore restore-file
+	backup restore restore-file bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,10 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[test]"
+	touch $@ $(VENV)/.installed
+
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[bench]"
 	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed
@@ -80,3 +84,10 @@ restore: restore-file install
 
 restore-file:
 	@test -n "$(FILE)" || { echo "Usage: make restore FILE=backups/<name>.dump [YES=1]" >&2; exit 2; }
+
+# Incidents at scale against Datasette (bench/bench_incidents.py; not part of `make test`):
+# builds 10k, 100k and 1M synthetic incidents (kept in bench/.data/ and incidents_bench_*
+# databases between runs), measures, and rewrites the "Incidents at scale" section of
+# docs/benchmarks.md. BENCH_ARGS="--sizes 10000,100000 --skip-import" for a quick run.
+bench: $(VENV)/.installed-bench chromium
+	$(BIN)/python bench/bench_incidents.py --write docs/benchmarks.md $(BENCH_ARGS)

@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 
-from .queries import FigureQuerySet
+from .queries import DatasetQuerySet, FigureQuerySet
 from .vocabularies import (
     CATEGORIES,
     OUTCOMES,
@@ -41,6 +41,13 @@ class Dataset(models.Model):
     definition = models.TextField(help_text="What was asked for and counted.")
     caveat = models.TextField(blank=True, help_text="Shown wherever the dataset's figures are.")
     url = models.URLField(max_length=500, verbose_name="URL")
+    synthetic = models.BooleanField(
+        default=False,
+        help_text="Generated for measuring (manage.py generate_synthetic_incidents): hidden "
+        "from public pages unless SHOW_SYNTHETIC_DATA is on.",
+    )
+
+    objects = DatasetQuerySet.as_manager()
 
     class Meta:
         ordering = ["-published_on", "slug"]

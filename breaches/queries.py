@@ -21,6 +21,17 @@ from .vocabularies import OUTCOME_GROUPS
 OFFICERS = "officers-fte"
 
 
+class DatasetQuerySet(models.QuerySet):
+    def public(self) -> DatasetQuerySet:
+        """Datasets the public pages may list or look up: not synthetic ones (generated for
+        measuring, docs/importing-at-scale.md) unless the SHOW_SYNTHETIC_DATA setting is on."""
+        from django.conf import settings
+
+        if settings.SHOW_SYNTHETIC_DATA:
+            return self.all()
+        return self.filter(synthetic=False)
+
+
 @dataclass(frozen=True)
 class Level:
     """The breakdown a league or headline reads: None means "all" for each dimension."""

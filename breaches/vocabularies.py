@@ -25,6 +25,8 @@ class Vocabulary:
     name: str
     terms: tuple[Term, ...]
     _lookup: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    # text as written -> code or None: a million-row import repeats the same few spellings.
+    _resolved: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self):
         for term in self.terms:
@@ -47,7 +49,13 @@ class Vocabulary:
 
     def resolve(self, text: str) -> str | None:
         """The code for a code, label or synonym in any case and spacing; None if unknown."""
-        return self._lookup.get(normalise(text))
+        try:
+            return self._resolved[text]
+        except KeyError:
+            if len(self._resolved) > 10_000:
+                self._resolved.clear()
+            code = self._resolved[text] = self._lookup.get(normalise(text))
+            return code
 
 
 def normalise(text: str) -> str:

@@ -157,6 +157,10 @@ UPLOAD_MAX_ROWS = int(os.environ.get("UPLOAD_MAX_ROWS", 100_000))
 UPLOAD_STAGING_DIR = Path(os.environ.get("UPLOAD_STAGING_DIR", "") or BASE_DIR / ".uploads")
 UPLOAD_STAGING_MAX_AGE = int(os.environ.get("UPLOAD_STAGING_MAX_AGE", 24 * 3600))
 
+# Synthetic datasets (manage.py generate_synthetic_incidents, for benchmarks) are hidden from
+# every public page unless this is on (`make bench` turns it on for its own server).
+SHOW_SYNTHETIC_DATA = env_bool("SHOW_SYNTHETIC_DATA", default=False)
+
 # The dataset shown on the home page.
 FEATURED_DATASET = os.environ.get("FEATURED_DATASET", "bbw-2016")
 

@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 from django_tables2 import RequestConfig
 
-from breaches.models import Figure, Incident
+from breaches.models import Dataset, Figure, Incident
 from config.ratelimit import exporting, rate_limit
 
 from . import exports
@@ -126,7 +126,8 @@ def figures(request):
 @rate_limit("exports", "EXPORT_RATE_LIMIT", what="downloads", when=exporting)
 def incidents(request):
     queryset = (
-        Incident.objects.select_related("dataset", "force")
+        Incident.objects.filter(dataset__in=Dataset.objects.public())
+        .select_related("dataset", "force")
         .prefetch_related("outcomes")
         .order_by("dataset", "force__name", "reference")
     )

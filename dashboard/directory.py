@@ -136,7 +136,7 @@ def _leagues(force: Force) -> list[dict]:
 
 @require_safe
 def datasets(request):
-    listed = Dataset.objects.annotate(
+    listed = Dataset.objects.public().annotate(
         figure_count=Count("figures", filter=PUBLISHED),
         forces_with_figures=Count(
             "figures__force", filter=PUBLISHED & Q(figures__count__isnull=False), distinct=True
@@ -147,7 +147,7 @@ def datasets(request):
 
 @require_safe
 def dataset(request, slug):
-    dataset = get_object_or_404(Dataset, slug=slug)
+    dataset = get_object_or_404(Dataset.objects.public(), slug=slug)
     figures = Figure.objects.for_dataset(dataset)
     disclosed = Force.objects.filter(
         PUBLISHED, figures__dataset=dataset, figures__count__isnull=False

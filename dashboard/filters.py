@@ -57,9 +57,14 @@ def _outcome_choices():
 
 def default_dataset_slug() -> str:
     """The featured dataset, or the latest one if it is missing; '' when there are none."""
-    featured = Dataset.objects.filter(slug=settings.FEATURED_DATASET)
-    dataset = featured.first() or Dataset.objects.order_by("-published_on").first()
+    featured = Dataset.objects.public().filter(slug=settings.FEATURED_DATASET)
+    dataset = featured.first() or Dataset.objects.public().order_by("-published_on").first()
     return dataset.slug if dataset else ""
+
+
+def public_datasets(request=None):
+    """The datasets a filter may choose (evaluated per request: SHOW_SYNTHETIC_DATA)."""
+    return Dataset.objects.public()
 
 
 class PeriodFilter(django_filters.Filter):
@@ -70,7 +75,7 @@ class LeagueFilter(django_filters.FilterSet):
     """Filters a league table: dataset and breakdown choose the figures; the rest the forces."""
 
     dataset = django_filters.ModelChoiceFilter(
-        queryset=Dataset.objects.all(),
+        queryset=public_datasets,
         to_field_name="slug",
         method=_keep,
         empty_label=None,
@@ -143,7 +148,7 @@ class FigureFilter(django_filters.FilterSet):
 
     q = django_filters.CharFilter(method="search", label="Search notes and sources", max_length=200)
     dataset = django_filters.ModelChoiceFilter(
-        queryset=Dataset.objects.all(), to_field_name="slug", empty_label="All datasets"
+        queryset=public_datasets, to_field_name="slug", empty_label="All datasets"
     )
     force = django_filters.ModelChoiceFilter(
         queryset=Force.objects.all(), to_field_name="slug", empty_label="All forces"
@@ -189,7 +194,7 @@ class FigureFilter(django_filters.FilterSet):
 class IncidentFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Search summaries", max_length=200)
     dataset = django_filters.ModelChoiceFilter(
-        queryset=Dataset.objects.all(), to_field_name="slug", empty_label="All datasets"
+        queryset=public_datasets, to_field_name="slug", empty_label="All datasets"
     )
     force = django_filters.ModelChoiceFilter(
         queryset=Force.objects.all(), to_field_name="slug", empty_label="All forces"

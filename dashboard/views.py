@@ -149,7 +149,7 @@ def about(request):
             "roles": ROLES.terms,
             "statuses": RETURN_STATUSES.terms,
             "units": UNITS.terms,
-            "datasets": Dataset.objects.all(),
+            "datasets": Dataset.objects.public(),
             "workforce": about_page.workforce_coverage(),
             "bbw_2016": about_page.allocation("bbw-2016"),
             **about_page.known_gaps(),

@@ -23,6 +23,8 @@ class CellError(ValueError):
 
 def text(cell: Cell) -> str:
     """The cell as stripped text ('' when empty); whole floats lose their '.0'."""
+    if type(cell) is str:  # every CSV cell: checked first, it is most of the time spent
+        return cell.strip()
     if cell is None:
         return ""
     if isinstance(cell, float) and cell.is_integer():
@@ -36,6 +38,14 @@ def date(cell: Cell) -> dt.date | None:
     """ISO (2015-12-31) or UK day-first (31/12/2015) text, a real date, or an Excel serial."""
     if cell is None or cell == "":
         return None
+    if type(cell) is str:
+        try:
+            return _TEXT_DATES[cell]
+        except KeyError:
+            if len(_TEXT_DATES) > 100_000:
+                _TEXT_DATES.clear()
+            _TEXT_DATES[cell] = day = _text_date(cell)  # errors are raised, never kept
+            return day
     if isinstance(cell, dt.datetime):
         return cell.date()
     if isinstance(cell, dt.date):
@@ -44,7 +54,15 @@ def date(cell: Cell) -> dt.date | None:
         if 1 <= cell < 2958466:  # serials up to 9999-12-31
             return EXCEL_EPOCH + dt.timedelta(days=int(cell))
         raise CellError("is not a date")
-    value = str(cell).strip()
+    return _text_date(str(cell))
+
+
+# A case list spans a few thousand distinct days, written the same way on every row.
+_TEXT_DATES: dict[str, dt.date] = {}
+
+
+def _text_date(value: str) -> dt.date:
+    value = value.strip()
     for pattern, order in ((ISO_DATE, (0, 1, 2)), (UK_DATE, (2, 1, 0))):
         match = pattern.match(value)
         if match:

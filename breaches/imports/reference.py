@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 def name_key(name: str) -> str:
@@ -22,6 +22,8 @@ class Reference:
     datasets: dict[str, tuple[dt.date, dt.date]]  # slug -> dataset period
     forces: dict[str, str]  # folded name, short name, slug or alias -> force slug
     force_names: dict[str, str]  # force slug -> official name
+    # name as written -> force slug (or None): a million-row file names a few dozen forces.
+    _seen: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def load(cls) -> Reference:
@@ -42,7 +44,11 @@ class Reference:
         return cls(datasets=datasets, forces=forces, force_names=names)
 
     def force(self, name: str) -> str | None:
-        return self.forces.get(name_key(name))
+        if name not in self._seen:
+            if len(self._seen) > 10_000:
+                self._seen.clear()
+            self._seen[name] = self.forces.get(name_key(name))
+        return self._seen[name]
 
     def nearest_forces(self, name: str, limit: int = 3) -> tuple[str, ...]:
         """Official names of the forces whose names or aliases look most like `name`."""

@@ -9,22 +9,15 @@ Records a later batch has restated since are left alone (that batch's value is n
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from ..models import (
-    Figure,
-    FigureRevision,
-    ImportBatch,
-    Incident,
-    IncidentRevision,
-    Outcome,
-)
+from ..models import Figure, FigureRevision, ImportBatch
 from . import counting
-from .saving import FIGURE_VALUE_FIELDS, INCIDENT_VALUE_FIELDS, incident_snapshot, lock_imports
+from .merge import OUTCOMES_JSON, TABLES
+from .saving import FIGURE_VALUE_FIELDS, after_incidents_saved, lock_imports
 from .saving import refresh_returns as _refresh_returns
 
 
@@ -130,46 +123,76 @@ def _retract_figures(batch: ImportBatch, retraction: ImportBatch) -> tuple[int, 
     return restored, withdrawn
 
 
+# Each incident the batch set (and no later batch restated) with the revision to restore:
+# the value before the batch, walking past values set by batches retracted since (as
+# `_previous` does for figures), or none (then the incident is withdrawn). In SQL, so that
+# retracting a million-row batch costs a few statements, not a million objects.
+RETRACT_PLAN = """
+CREATE TEMPORARY TABLE retraction_plan ON COMMIT DROP AS
+WITH RECURSIVE retracted AS (
+    SELECT retracts_id AS id FROM {batch} WHERE retracts_id IS NOT NULL
+), chain AS (
+    SELECT i.id AS incident_id, r.id AS revision_id, r.batch_id, 1 AS depth
+    FROM {incident} i
+    JOIN {revision} r ON r.incident_id = i.id AND r.replaced_by_id = %(batch)s
+    WHERE i.batch_id = %(batch)s AND i.retracted_by_id IS NULL
+  UNION ALL
+    SELECT c.incident_id, r.id, r.batch_id, c.depth + 1
+    FROM chain c
+    JOIN {revision} r ON r.incident_id = c.incident_id AND r.replaced_by_id = c.batch_id
+    WHERE c.batch_id IN (SELECT id FROM retracted) AND c.depth < 1000
+), last AS (
+    SELECT DISTINCT ON (incident_id) incident_id, revision_id, batch_id
+    FROM chain ORDER BY incident_id, depth DESC
+)
+SELECT i.id AS incident_id, i.dataset_id, i.force_id,
+    CASE WHEN last.batch_id IN (SELECT id FROM retracted) THEN NULL
+        ELSE last.revision_id END AS revision_id
+FROM {incident} i LEFT JOIN last ON last.incident_id = i.id
+WHERE i.batch_id = %(batch)s AND i.retracted_by_id IS NULL
+"""
+RETRACT_STEPS = (
+    # Every value the retraction replaces is kept, as an import keeps what it restates.
+    """INSERT INTO {revision}
+        (incident_id, occurred_on, category, role, summary, outcomes, batch_id,
+         replaced_by_id, replaced_at)
+    SELECT i.id, i.occurred_on, i.category, i.role, i.summary, """
+    + OUTCOMES_JSON
+    + """, i.batch_id, %(retraction)s, now()
+    FROM retraction_plan p JOIN {incident} i ON i.id = p.incident_id
+    ORDER BY i.id""",
+    # Withdrawn incidents keep their outcomes, hidden with them.
+    """UPDATE {incident} i SET retracted_by_id = %(retraction)s
+    FROM retraction_plan p WHERE i.id = p.incident_id AND p.revision_id IS NULL""",
+    """UPDATE {incident} i SET occurred_on = r.occurred_on, category = r.category,
+        role = r.role, summary = r.summary, batch_id = r.batch_id
+    FROM retraction_plan p JOIN {revision} r ON r.id = p.revision_id
+    WHERE i.id = p.incident_id""",
+    """DELETE FROM {outcome} o USING retraction_plan p
+    WHERE o.incident_id = p.incident_id AND p.revision_id IS NOT NULL""",
+    """INSERT INTO {outcome} (incident_id, outcome, decided_on)
+    SELECT p.incident_id, kept ->> 0, (kept ->> 1)::date
+    FROM retraction_plan p JOIN {revision} r ON r.id = p.revision_id
+    CROSS JOIN LATERAL jsonb_array_elements(r.outcomes) AS kept
+    ORDER BY p.incident_id, kept ->> 0""",
+)
+
+
 def _retract_incidents(batch: ImportBatch, retraction: ImportBatch) -> tuple[int, int]:
-    incidents = list(Incident.all_objects.filter(batch=batch, retracted_by__isnull=True))
-    touched = counting.ids_in([incident.id for incident in incidents])
-    counting.remove_from_counts(*touched)
-    revisions = {
-        (r.incident_id, r.replaced_by_id): r
-        for r in IncidentRevision.objects.filter(incident__in=incidents)
-    }
-    outcomes: dict[int, set[tuple]] = {}
-    for incident_id, code, decided_on in Outcome.objects.filter(incident__in=incidents).values_list(
-        "incident_id", "outcome", "decided_on"
-    ):
-        outcomes.setdefault(incident_id, set()).add((code, decided_on))
-    IncidentRevision.objects.bulk_create(
-        (incident_snapshot(i, outcomes.get(i.id, set()), retraction) for i in incidents),
-        batch_size=2000,
-    )
-    retracted = _retracted_batches()
-    restored, replaced_outcomes = [], []
-    for incident in incidents:
-        previous = _previous(revisions, incident.id, batch.id, retracted)
-        if previous is None:
-            incident.retracted_by = retraction  # its outcomes stay, hidden with it
-            continue
-        for name in INCIDENT_VALUE_FIELDS:
-            setattr(incident, name, getattr(previous, name))
-        incident.batch_id = previous.batch_id
-        restored.append(incident)
-        replaced_outcomes += [
-            Outcome(
-                incident=incident,
-                outcome=code,
-                decided_on=dt.date.fromisoformat(day) if day else None,
-            )
-            for code, day in previous.outcomes
-        ]
-    Incident.all_objects.bulk_update(
-        incidents, [*INCIDENT_VALUE_FIELDS, "batch", "retracted_by"], batch_size=2000
-    )
-    Outcome.objects.filter(incident__in=restored).delete()
-    Outcome.objects.bulk_create(replaced_outcomes, batch_size=5000)
-    counting.add_to_counts(*touched)
-    return len(restored), len(incidents) - len(restored)
+    tables = {**TABLES, "batch": ImportBatch._meta.db_table}
+    params = {"batch": batch.pk, "retraction": retraction.pk}
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS retraction_plan")
+        cursor.execute(RETRACT_PLAN.format(**tables), params)
+        cursor.execute("ANALYZE retraction_plan")
+        touched_ids = "SELECT incident_id AS id FROM retraction_plan"
+        counting.remove_from_counts(touched_ids)
+        for statement in RETRACT_STEPS:
+            cursor.execute(statement.format(**tables), params)
+        counting.add_to_counts(touched_ids)
+        cursor.execute("SELECT count(*), count(revision_id) FROM retraction_plan")
+        touched, restored = cursor.fetchone()
+        cursor.execute("SELECT DISTINCT dataset_id, force_id FROM retraction_plan")
+        pairs = set(cursor.fetchall())
+    after_incidents_saved(pairs)
+    return restored, touched - restored

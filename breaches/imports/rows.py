@@ -74,10 +74,12 @@ class Validation:
     rows: list = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     rows_read: int = 0
+    # A streamed file keeps its first errors only: rows rejected beyond them are counted here.
+    rejected_beyond: int = 0
 
     @property
     def rejected(self) -> int:
-        return len({error.row for error in self.errors})
+        return len({error.row for error in self.errors}) + self.rejected_beyond
 
     @property
     def ok(self) -> bool:

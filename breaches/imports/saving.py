@@ -22,13 +22,10 @@ from ..models import (
     FigureRevision,
     Force,
     ImportBatch,
-    Incident,
-    IncidentRevision,
-    Outcome,
     Return,
     Source,
 )
-from . import counting
+from . import counting, merge
 
 if TYPE_CHECKING:
     from .rows import FigureRow, IncidentRow, SourceKey
@@ -293,20 +290,16 @@ def wanted_outcomes(row: IncidentRow) -> set[tuple]:
 
 
 def plan_incidents(rows: list[IncidentRow]) -> Plan:
-    """Compare rows with stored incidents and their outcomes without writing anything."""
+    """Compare rows with the stored incidents that have their natural keys (and their
+    outcomes) without writing anything."""
     plan = Plan("incidents")
     plan.datasets = _ids(Dataset, (r.dataset for r in rows))
     plan.forces = _ids(Force, (r.force for r in rows))
-    existing = {
-        (i.dataset_id, i.force_id, i.reference): i
-        for i in Incident.all_objects.filter(dataset_id__in=plan.datasets.values())
-    }
-    for incident_id, code, decided_on in Outcome.objects.filter(
-        incident__dataset_id__in=plan.datasets.values()
-    ).values_list("incident_id", "outcome", "decided_on"):
+    keys = [(plan.datasets[r.dataset], plan.forces[r.force], r.reference) for r in rows]
+    existing = {(i.dataset_id, i.force_id, i.reference): i for i in merge.stored(keys)}
+    for incident_id, code, decided_on in merge.stored_outcomes([i.id for i in existing.values()]):
         plan.outcomes.setdefault(incident_id, set()).add((code, decided_on))
-    for row in rows:
-        key = (plan.datasets[row.dataset], plan.forces[row.force], row.reference)
+    for row, key in zip(rows, keys, strict=True):
         incident = existing.get(key)
         if incident is None or incident.retracted_by_id:
             plan.new.append((row, incident))
@@ -319,16 +312,23 @@ def plan_incidents(rows: list[IncidentRow]) -> Plan:
     return plan
 
 
-def incident_snapshot(incident: Incident, outcomes: set[tuple], batch) -> IncidentRevision:
-    return IncidentRevision(
-        incident=incident,
-        occurred_on=incident.occurred_on,
-        category=incident.category,
-        role=incident.role,
-        summary=incident.summary,
-        outcomes=[[code, day.isoformat() if day else None] for code, day in sorted(outcomes)],
-        batch_id=incident.batch_id,
-        replaced_by=batch,
+def after_incidents_saved(pairs: set[tuple[int, int]]) -> None:
+    """Everything kept in step with incidents, for the (dataset_id, force_id) pairs an
+    incident import or retraction touched; runs last in its transaction, under the lock.
+
+    The counts of incident records follow the incidents by other means (`counting`, around
+    the writes themselves): they need the incidents as they were before the write.
+    """
+    refresh_returns(pairs)
+    record_case_list_returns(pairs)
+
+
+def record_case_list_returns(pairs: set[tuple[int, int]]) -> None:
+    """A force that answered with a case list disclosed: give each (dataset, force) pair a
+    return, where it has none, so an editor can mark its list complete."""
+    Return.objects.bulk_create(
+        [Return(dataset_id=d, force_id=f, status="disclosed") for d, f in pairs],
+        ignore_conflicts=True,
     )
 
 
@@ -343,59 +343,30 @@ def save_incidents(
     sheet: str = "",
 ) -> ImportResult:
     """Create new incidents and update changed ones (with their outcomes)."""
+    merge.create_stage()
+    merge.copy_rows(
+        rows, _ids(Dataset, (r.dataset for r in rows)), _ids(Force, (r.force for r in rows))
+    )
+    return save_staged_incidents(
+        file_name=file_name, sha256=sha256, user=user, content=content, sheet=sheet
+    )
+
+
+def save_staged_incidents(
+    *, file_name: str, sha256: str, user=None, content: bytes | None = None, sheet: str = ""
+) -> ImportResult:
+    """Merge the rows staged by `merge.copy_rows` in this transaction, under the import lock:
+    the one save step of every incident import (admin, command, synthetic data)."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("save_staged_incidents must run inside the staging transaction")
     lock_imports()
-    plan = plan_incidents(rows)
-    unchanged = len(plan.unchanged)
-    if not plan.changes_anything:
+    created, updated, unchanged = merge.classify()
+    if not (created or updated):
         return ImportResult(batch=None, created=0, updated=0, unchanged=unchanged)
     batch = _new_batch("incidents", file_name, sha256, user, content, sheet)
-    counting.remove_from_counts(*counting.ids_in([incident.id for _, incident in plan.changed]))
-    IncidentRevision.objects.bulk_create(
-        (
-            incident_snapshot(incident, plan.outcomes.get(incident.id, set()), batch)
-            for _, incident in plan.changed
-        ),
-        batch_size=2000,
-    )
-    created, rewritten = [], []
-    for row, incident in plan.new + plan.changed:
-        if incident is None:
-            key = (plan.datasets[row.dataset], plan.forces[row.force], row.reference)
-            incident = Incident(dataset_id=key[0], force_id=key[1], reference=key[2])
-            created.append((incident, row))
-        else:
-            incident.retracted_by = None
-            rewritten.append((incident, row))
-        for name, value in incident_values(row).items():
-            setattr(incident, name, value)
-        incident.batch = batch
-    Incident.all_objects.bulk_create([i for i, _ in created], batch_size=2000)
-    Incident.all_objects.bulk_update(
-        [i for i, _ in rewritten],
-        [*INCIDENT_VALUE_FIELDS, "batch", "retracted_by"],
-        batch_size=2000,
-    )
-    Outcome.objects.filter(incident__in=[i for i, _ in rewritten]).delete()
-    Outcome.objects.bulk_create(
-        (
-            Outcome(incident=incident, outcome=code, decided_on=decided_on)
-            for incident, row in created + rewritten
-            for code, decided_on in sorted(wanted_outcomes(row))
-        ),
-        batch_size=5000,
-    )
-    counting.add_to_counts("SELECT id FROM breaches_incident WHERE batch_id = %s", [batch.id])
-    record_case_list_returns(batch)
-    return _finish(batch, len(plan.new), len(plan.changed), unchanged)
-
-
-def record_case_list_returns(batch: ImportBatch) -> None:
-    """A force that answered with a case list disclosed: give each (dataset, force) of the
-    batch a return, where it has none, so an editor can mark its list complete."""
-    pairs = (
-        Incident.all_objects.filter(batch=batch).order_by().values_list("dataset_id", "force_id")
-    )
-    Return.objects.bulk_create(
-        [Return(dataset_id=d, force_id=f, status="disclosed") for d, f in pairs.distinct()],
-        ignore_conflicts=True,
-    )
+    # The touched incidents leave the counts as they were and come back as they are now.
+    counting.remove_from_counts(merge.TOUCHED)
+    pairs = merge.apply(batch)
+    counting.add_to_counts("SELECT id FROM breaches_incident WHERE batch_id = %s", [batch.pk])
+    after_incidents_saved(pairs)
+    return _finish(batch, created, updated, unchanged)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from typing import BinaryIO
 
 # A real 50,000-row workbook inflates to about 20 MB of XML, at ratios of 5 to 30.
 MAX_UNCOMPRESSED = 300 * 1024 * 1024
@@ -21,10 +22,11 @@ class ArchiveError(ValueError):
     pass
 
 
-def check_xlsx_archive(content: bytes) -> None:
-    """Raise ArchiveError if the workbook is not a zip or would inflate beyond the limits."""
+def check_xlsx_archive(content: bytes | BinaryIO) -> None:
+    """Raise ArchiveError if the workbook (bytes or a seekable binary file) is not a zip or
+    would inflate beyond the limits."""
     try:
-        archive = zipfile.ZipFile(io.BytesIO(content))
+        archive = zipfile.ZipFile(content if hasattr(content, "read") else io.BytesIO(content))
     except (zipfile.BadZipFile, OSError) as error:
         raise ArchiveError(f"The file is not a readable XLSX workbook ({error})") from None
     with archive:

@@ -130,7 +130,7 @@ class ChartStateForm(forms.Form):
         slug = self.cleaned_data["dataset"]
         if not slug:
             return None
-        dataset = Dataset.objects.filter(slug=slug).first()
+        dataset = Dataset.objects.public().filter(slug=slug).first()
         if dataset is None:
             raise forms.ValidationError(f"There is no dataset with the code {slug!r}.")
         return dataset
@@ -155,7 +155,7 @@ class ChartStateForm(forms.Form):
         chart = data["chart"] or "league"
         dataset = data["dataset"]
         if dataset is None and chart != "trend":
-            dataset = Dataset.objects.filter(slug=settings.FEATURED_DATASET).first()
+            dataset = Dataset.objects.public().filter(slug=settings.FEATURED_DATASET).first()
         applies = APPLIES[chart]
 
         def keep(name, value, default=""):

@@ -121,7 +121,7 @@ def charts(request):
             charts=CHARTS,
             metrics=METRICS,
             buckets=BUCKETS,
-            datasets=Dataset.objects.order_by("period_start"),
+            datasets=Dataset.objects.public().order_by("period_start"),
             # Joins through `figures__` bypass Figure.objects, which hides withdrawn figures.
             forces=Force.objects.filter(figures__retracted_by__isnull=True)
             .distinct()
