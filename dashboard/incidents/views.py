@@ -1,0 +1,172 @@
+"""/incidents/: filter, search, facet, page through and download incident records.
+
+Built to stay fast at a million rows (docs/incidents.md): every filter and the order are
+served by an index, search reads a stored vector, pages are found by key rather than by
+OFFSET, and downloads stream from a server-side cursor.
+"""
+
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import transaction
+from django.db.models import OuterRef
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from breaches.models import Incident, Outcome
+from config.ratelimit import exporting, rate_limit
+
+from .. import exports
+from ..filters import IncidentFilter, error_summary
+from ..responses import bad_request, export_format
+from ..tables import IncidentTable
+from . import keyset
+from .facets import FACETS, POSITION, incident_facets
+from .forms import PER_PAGE, PageForm
+
+COLUMNS = [
+    exports.Column("dataset", "dataset"),
+    exports.Column("force", "force"),
+    exports.Column("reference", "reference"),
+    exports.Column("occurred_on", "occurred on"),
+    exports.Column("category", "category"),
+    exports.Column("role", "role"),
+    exports.Column("outcomes", "outcomes"),
+    exports.Column("summary", "summary"),
+]
+CHUNK = 2000  # rows fetched from the server-side cursor at a time
+
+
+def export_rows(queryset):
+    """The filtered incidents in list order as export rows, read through a server-side cursor.
+
+    Inside a transaction, so the cursor is not WITH HOLD: PostgreSQL sends rows as they are
+    read instead of materialising the whole result before the first one.
+    """
+    outcomes = Outcome.objects.filter(incident=OuterRef("pk")).order_by("decided_on", "outcome")
+    rows = (
+        keyset.ordered(queryset)
+        .annotate(outcome_codes=ArraySubquery(outcomes.values("outcome")))
+        .values(
+            "dataset__slug",
+            "force__name",
+            "reference",
+            "occurred_on",
+            "category",
+            "role",
+            "outcome_codes",
+            "summary",
+        )
+    )
+    with transaction.atomic():
+        for row in rows.iterator(chunk_size=CHUNK):
+            yield {
+                "dataset": row["dataset__slug"],
+                "force": row["force__name"],
+                "reference": row["reference"],
+                "occurred_on": row["occurred_on"],
+                "category": row["category"] or "",
+                "role": row["role"] or "",
+                "outcomes": row["outcome_codes"],
+                "summary": row["summary"],
+            }
+
+
+def _problems(request, filterset, form) -> list[str]:
+    problems = error_summary(filterset) if not filterset.is_valid() else []
+    if not form.is_valid():
+        problems += [f"{name}: {' '.join(errors)}" for name, errors in form.errors.items()]
+    if request.GET.get("_export") and not export_format(request):
+        problems.append("_export: use csv, xlsx or json.")
+    return problems
+
+
+def _export(request, fmt: str, queryset):
+    about = [("Filters", request.GET.urlencode() or "none")]
+    if fmt == "xlsx":
+        rows = queryset.order_by()[: exports.XLSX_MAX_ROWS + 1].count()
+        if rows > exports.XLSX_MAX_ROWS:
+            return bad_request(
+                request,
+                [
+                    f"_export: more than {exports.XLSX_MAX_ROWS:,} incidents match, more than "
+                    "an Excel sheet holds. Narrow the filters, or download CSV or JSON, "
+                    "which have no limit."
+                ],
+            )
+        about.append(("Rows", str(rows)))
+    facets = None
+    if fmt == "json":
+        # Counted after the rows are sent, so the first byte does not wait for them.
+        def facets():
+            return {"facets": incident_facets(queryset, _plain_params(request.GET))}
+
+    return exports.stream_response(
+        fmt,
+        name="incidents",
+        columns=COLUMNS,
+        rows=export_rows(queryset),
+        about=about,
+        tail=facets,
+    )
+
+
+def _plain_params(params):
+    """The query string without the reader's position: a new filter starts at the top."""
+    query = params.copy()
+    for name in POSITION:
+        query.pop(name, None)
+    return query
+
+
+def _active_filters(filterset) -> list[dict]:
+    """The filters in use, each with a link that removes it."""
+    active = []
+    params = filterset.data
+    for name, field in filterset.form.fields.items():
+        value = params.get(name)
+        if not value:
+            continue
+        query = _plain_params(params)
+        query.pop(name, None)
+        shown = dict(_flat_choices(field)).get(value, value)
+        active.append({"name": field.label or name, "value": shown, "url": f"?{query.urlencode()}"})
+    return active
+
+
+def _flat_choices(field):
+    for value, label in getattr(field, "choices", []):
+        if isinstance(label, list | tuple):
+            yield from label
+        else:
+            yield value, label
+
+
+@require_safe
+@rate_limit("exports", "EXPORT_RATE_LIMIT", what="downloads", when=exporting)
+def incidents(request):
+    filterset = IncidentFilter(request.GET, queryset=Incident.objects.all())
+    form = PageForm(request.GET)
+    if problems := _problems(request, filterset, form):
+        return bad_request(request, problems)
+    queryset = filterset.qs
+    if fmt := export_format(request):
+        return _export(request, fmt, queryset)
+    nav = form.cleaned_data
+    page = keyset.page(
+        queryset.select_related("dataset", "force").prefetch_related("outcomes"),
+        per_page=nav["per_page"] or PER_PAGE,
+        after=nav["after"],
+        before=nav["before"],
+        last=nav["page"] == "last",
+        number=nav["page"] if isinstance(nav["page"], int) else None,
+    )
+    facets = incident_facets(queryset, _plain_params(request.GET))
+    context = {
+        "filterset": filterset,
+        "table": IncidentTable(page.rows, caption="Incident records"),
+        "page": page,
+        "total": sum(item["count"] for item in facets["force"]),
+        "facets": [(name, FACETS[name], facets[name]) for name in FACETS],
+        "active": _active_filters(filterset),
+        "what": "incidents",
+    }
+    return render(request, "dashboard/incidents.html", context)
