@@ -88,12 +88,13 @@ def _order(facet: str, counts: list[tuple]) -> list[tuple]:
     return sorted(counts, key=lambda pair: (-pair[1], pair[0]))  # forces: most first
 
 
-def incident_facets(queryset, params: QueryDict) -> dict[str, list[dict]]:
+def incident_facets(queryset, params: QueryDict | None = None) -> dict[str, list[dict]]:
     """Facet name -> [{value, label, count, url, selected}] for the filtered `queryset`.
 
     `value` is the code the filter takes (a force's slug, a year); `url` adds it to `params`
     (or, for the selected value, removes it); blanks have no filter, so their `url` is None.
     """
+    params = params if params is not None else QueryDict()
     facets = {facet: _order(facet, _counts(queryset, facet)) for facet in FACETS}
     forces = {
         force.pk: force for force in Force.objects.filter(pk__in=[v for v, _ in facets["force"]])

@@ -14,7 +14,7 @@ import base64
 import json
 from dataclasses import dataclass
 
-from django.db.models import F, Func, Value
+from django.db.models import F, Func, TextField, Value
 from django.db.models.lookups import GreaterThan, LessThan
 
 ORDER = ("dataset_id", "force_id", "reference")
@@ -54,7 +54,7 @@ def key_of(row) -> tuple:
 
 def _row(*parts) -> Func:
     # ROW(a, b, c) > ROW(x, y, z): PostgreSQL turns the comparison into one index range scan.
-    return Func(*parts, function="ROW")
+    return Func(*parts, function="ROW", output_field=TextField())  # type unused: compared only
 
 
 @dataclass(frozen=True)
