@@ -165,7 +165,8 @@ def test_streamed_exports_equal_the_lists_rows_in_order(client):
     make_incidents(130)
     url = "/incidents/?dataset=pa-2014&role=officer"
     listed = walk(client, url)
-    assert len(listed) == 33 and len(set(listed)) == 33
+    assert len(listed) == 33
+    assert len(set(listed)) == 33
     csv_rows = rows_of_csv(client.get(url + "&_export=csv"))
     assert [row["reference"] for row in csv_rows] == listed
     json_rows = rows_of_json(client.get(url + "&_export=json"))["rows"]
@@ -180,13 +181,13 @@ def test_streamed_exports_equal_the_lists_rows_in_order(client):
 @pytest.mark.django_db
 def test_exports_neutralise_formulas_and_skip_withdrawn_incidents(client):
     incidents = make_incidents(5)
-    Incident.objects.filter(pk=incidents[0].pk).update(summary="=HYPERLINK(\"http://x\")")
+    Incident.objects.filter(pk=incidents[0].pk).update(summary='=HYPERLINK("http://x")')
     retraction = ImportBatch.objects.create(kind="retraction", file_name="t", sha256="0" * 64)
     Incident.all_objects.filter(pk=incidents[1].pk).update(retracted_by=retraction)
     rows = rows_of_csv(client.get("/incidents/?dataset=pa-2014&_export=csv"))
     rows.sort(key=lambda row: row["reference"])
     assert sorted(row["reference"] for row in rows) == ["T-0000", "T-0002", "T-0003", "T-0004"]
-    assert rows[0]["summary"] == "'=HYPERLINK(\"http://x\")"
+    assert rows[0]["summary"] == '\'=HYPERLINK("http://x")'
     page = page_of(client.get("/incidents/?dataset=pa-2014"))
     assert "T-0001" not in references(page)
     assert sum(count for _, count, _ in facets_on(page)["force"]) == 4
@@ -217,7 +218,8 @@ def test_search_reads_the_stored_vector(client):
         page = page_of(client.get("/incidents/?q=disclosing+victims"))  # stemmed words
     assert references(page) == ["T-0002"]
     searches = [q["sql"] for q in queries if "@@" in q["sql"]]
-    assert searches and all('"breaches_incident"."search" @@' in sql for sql in searches)
+    assert searches
+    assert all('"breaches_incident"."search" @@' in sql for sql in searches)
     assert not any("to_tsvector" in q["sql"] for q in queries)
     # websearch syntax: a quoted phrase and an excluded word.
     found = references(page_of(client.get('/incidents/?q="on the computer" -3')))
@@ -228,7 +230,8 @@ def test_search_reads_the_stored_vector(client):
 def test_keyset_pages_last_page_and_old_numbered_links(client):
     make_incidents(120)
     every = walk(client, "/incidents/?dataset=pa-2014&per_page=50")
-    assert len(every) == 120 and len(set(every)) == 120
+    assert len(every) == 120
+    assert len(set(every)) == 120
     last = page_of(client.get("/incidents/?dataset=pa-2014&per_page=50&page=last"))
     # Keyset pages are counted from the end going back: the last page is the last 50.
     assert references(last) == every[-50:]
