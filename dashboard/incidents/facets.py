@@ -9,12 +9,17 @@ add up to it exactly, blanks ("not coded", "undated") included.
 
 from __future__ import annotations
 
+import hashlib
+
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Case, Count, F, Value, When
 from django.db.models.functions import ExtractYear
 from django.http import QueryDict
 from django.urls import reverse
 
 from breaches.models import Force
+from breaches.versions import data_version
 from breaches.vocabularies import CATEGORIES, OUTCOME_GROUPS, ROLES, outcomes_in_group
 
 # Facet name -> the query-string parameter its links set (the filter of the same name).
@@ -88,14 +93,31 @@ def _order(facet: str, counts: list[tuple]) -> list[tuple]:
     return sorted(counts, key=lambda pair: (-pair[1], pair[0]))  # forces: most first
 
 
-def incident_facets(queryset, params: QueryDict | None = None) -> dict[str, list[dict]]:
+def facet_counts(queryset, *, cache_as: str | None = None) -> dict[str, list[tuple]]:
+    """Facet name -> [(value, count)], ordered; cached under `cache_as` (the filters that
+    made `queryset`) until the data version moves, since unfiltered counts over a million
+    rows take seconds."""
+    if cache_as is None:
+        return {facet: _order(facet, _counts(queryset, facet)) for facet in FACETS}
+    digest = hashlib.sha256(cache_as.encode()).hexdigest()[:32]
+    key = f"incident-facets:{data_version()}:{digest}"
+    counts = cache.get(key)
+    if counts is None:
+        counts = facet_counts(queryset)
+        cache.set(key, counts, settings.CHART_CACHE_SECONDS)
+    return counts
+
+
+def incident_facets(
+    queryset, params: QueryDict | None = None, *, cache_as: str | None = None
+) -> dict[str, list[dict]]:
     """Facet name -> [{value, label, count, url, selected}] for the filtered `queryset`.
 
     `value` is the code the filter takes (a force's slug, a year); `url` adds it to `params`
     (or, for the selected value, removes it); blanks have no filter, so their `url` is None.
     """
     params = params if params is not None else QueryDict()
-    facets = {facet: _order(facet, _counts(queryset, facet)) for facet in FACETS}
+    facets = facet_counts(queryset, cache_as=cache_as)
     forces = {
         force.pk: force for force in Force.objects.filter(pk__in=[v for v, _ in facets["force"]])
     }
