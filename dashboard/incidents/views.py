@@ -7,6 +7,7 @@ OFFSET, and downloads stream from a server-side cursor.
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import transaction
 from django.db.models import OuterRef
@@ -72,6 +73,18 @@ def export_rows(queryset):
             }
 
 
+def xlsx_too_many(limit: int) -> str:
+    sheet = "more than an Excel sheet holds"
+    if limit < exports.XLSX_MAX_ROWS:
+        sheet = (
+            f"more than this site builds as an Excel file (a sheet holds {exports.XLSX_MAX_ROWS:,})"
+        )
+    return (
+        f"_export: more than {limit:,} incidents match, {sheet}. Narrow the filters, or "
+        "download CSV or JSON, which have no limit and open in Excel too."
+    )
+
+
 def _problems(request, filterset, form) -> list[str]:
     problems = error_summary(filterset) if not filterset.is_valid() else []
     if not form.is_valid():
@@ -84,16 +97,10 @@ def _problems(request, filterset, form) -> list[str]:
 def _export(request, fmt: str, queryset):
     about = [("Filters", request.GET.urlencode() or "none")]
     if fmt == "xlsx":
-        rows = queryset.order_by()[: exports.XLSX_MAX_ROWS + 1].count()
-        if rows > exports.XLSX_MAX_ROWS:
-            return bad_request(
-                request,
-                [
-                    f"_export: more than {exports.XLSX_MAX_ROWS:,} incidents match, more than "
-                    "an Excel sheet holds. Narrow the filters, or download CSV or JSON, "
-                    "which have no limit."
-                ],
-            )
+        limit = min(exports.XLSX_MAX_ROWS, settings.XLSX_EXPORT_MAX_ROWS)
+        rows = queryset.order_by()[: limit + 1].count()  # counts no further than it must
+        if rows > limit:
+            return bad_request(request, [xlsx_too_many(limit)])
         about.append(("Rows", str(rows)))
     facets = None
     if fmt == "json":

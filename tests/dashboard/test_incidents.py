@@ -224,12 +224,25 @@ def test_xlsx_is_written_row_by_row_and_refused_over_the_sheet_limit(client, mon
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).worksheets[0]
     assert sheet.max_row == 13  # header and twelve rows
-    monkeypatch.setattr(exports, "XLSX_MAX_ROWS", 11)
+    monkeypatch.setattr(exports, "XLSX_MAX_ROWS", 11)  # as if the sheet held 11 rows
     response = client.get("/incidents/?dataset=pa-2014&_export=xlsx")
     assert response.status_code == 400
     text = response.content.decode()
     assert "_export: more than 11 incidents match, more than an Excel sheet holds" in text
     assert "download CSV or JSON" in text
+
+
+@pytest.mark.django_db
+def test_xlsx_site_limit_below_the_sheets(client, settings):
+    make_incidents(12)
+    settings.XLSX_EXPORT_MAX_ROWS = 12
+    assert client.get("/incidents/?dataset=pa-2014&_export=xlsx").status_code == 200
+    settings.XLSX_EXPORT_MAX_ROWS = 10
+    response = client.get("/incidents/?dataset=pa-2014&_export=xlsx")
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "more than 10 incidents match, more than this site builds as an Excel file" in text
+    assert "(a sheet holds 1,048,575)" in text
 
 
 @pytest.mark.django_db
