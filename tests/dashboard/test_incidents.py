@@ -341,3 +341,14 @@ def test_keyset_pages_neither_skip_nor_repeat_while_another_import_commits(clien
     assert len(seen) == len(set(seen)), "a row repeated"
     original = {ref for _, ref in first}
     assert original <= set(seen), "a row was skipped"
+
+
+@pytest.mark.django_db
+def test_a_page_is_a_bounded_number_of_queries(client, django_assert_max_num_queries):
+    make_incidents(120)
+    # Session, version, the page (and its prefetches), five facets, force names, choices.
+    with django_assert_max_num_queries(16):
+        page = page_of(client.get("/incidents/?category=pnc-misuse&per_page=10"))
+    assert len(references(page)) == 10
+    with django_assert_max_num_queries(10):  # facets now cached
+        client.get("/incidents/?category=pnc-misuse&per_page=10&after=" + "WzEsMSwiQSJd")
