@@ -9,12 +9,12 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import OuterRef
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from breaches.models import Incident, Outcome
+from breaches.models import Dataset, Force, Incident, Outcome
 from config.ratelimit import exporting, rate_limit
 
 from .. import exports
@@ -49,8 +49,8 @@ def export_rows(queryset):
         keyset.ordered(queryset)
         .annotate(outcome_codes=ArraySubquery(outcomes.values("outcome")))
         .values(
-            "dataset__slug",
-            "force__name",
+            "dataset_id",
+            "force_id",
             "reference",
             "occurred_on",
             "category",
@@ -59,11 +59,18 @@ def export_rows(queryset):
             "summary",
         )
     )
+    # Names from two small tables rather than a join per row.
+    datasets = dict(Dataset.objects.values_list("pk", "slug"))
+    forces = dict(Force.objects.values_list("pk", "name"))
     with transaction.atomic():
+        # Plan for the first rows, not the last: otherwise a filtered download sorts every
+        # matching row (a second at 400,000) before sending one, instead of reading an index.
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL cursor_tuple_fraction = 0.001")
         for row in rows.iterator(chunk_size=CHUNK):
             yield {
-                "dataset": row["dataset__slug"],
-                "force": row["force__name"],
+                "dataset": datasets[row["dataset_id"]],
+                "force": forces[row["force_id"]],
                 "reference": row["reference"],
                 "occurred_on": row["occurred_on"],
                 "category": row["category"] or "",
