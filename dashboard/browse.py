@@ -1,4 +1,4 @@
-"""The figures and incidents browsers: filter, search, sort, paginate, export."""
+"""The figures browser: filter, search, sort, paginate, export (incidents: dashboard/incidents/)."""
 
 from django.core.paginator import EmptyPage
 from django.http import Http404
@@ -6,14 +6,14 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 from django_tables2 import RequestConfig
 
-from breaches.models import Dataset, Figure, Incident
+from breaches.models import Figure
 from config.ratelimit import exporting, rate_limit
 
 from . import exports
 from .exports import Column
-from .filters import FigureFilter, IncidentFilter, error_summary
+from .filters import FigureFilter, error_summary
 from .responses import bad_request, export_format
-from .tables import FigureTable, IncidentTable
+from .tables import FigureTable
 
 PER_PAGE = 50
 MAX_PER_PAGE = 200
@@ -35,16 +35,6 @@ FIGURE_COLUMNS = [
     Column("source_date", "source date"),
     Column("source_url", "source URL"),
 ]
-INCIDENT_COLUMNS = [
-    Column("dataset", "dataset"),
-    Column("force", "force"),
-    Column("reference", "reference"),
-    Column("occurred_on", "occurred on"),
-    Column("category", "category"),
-    Column("role", "role"),
-    Column("outcomes", "outcomes"),
-    Column("summary", "summary"),
-]
 
 
 def _figure_row(figure) -> dict:
@@ -64,19 +54,6 @@ def _figure_row(figure) -> dict:
         "source_publisher": figure.source.publisher,
         "source_date": figure.source.published_on,
         "source_url": figure.source.url,
-    }
-
-
-def _incident_row(incident) -> dict:
-    return {
-        "dataset": incident.dataset.slug,
-        "force": incident.force.name,
-        "reference": incident.reference,
-        "occurred_on": incident.occurred_on,
-        "category": incident.category or "",
-        "role": incident.role or "",
-        "outcomes": [o.outcome for o in incident.outcomes.all()],
-        "summary": incident.summary,
     }
 
 
@@ -119,25 +96,4 @@ def figures(request):
         columns=FIGURE_COLUMNS,
         to_row=_figure_row,
         name="figures",
-    )
-
-
-@require_safe
-@rate_limit("exports", "EXPORT_RATE_LIMIT", what="downloads", when=exporting)
-def incidents(request):
-    queryset = (
-        Incident.objects.filter(dataset__in=Dataset.objects.public())
-        .select_related("dataset", "force")
-        .prefetch_related("outcomes")
-        .order_by("dataset", "force__name", "reference")
-    )
-    return _browse(
-        request,
-        filterset=IncidentFilter(request.GET, queryset=queryset),
-        table_class=IncidentTable,
-        caption="Incident records",
-        template="dashboard/incidents.html",
-        columns=INCIDENT_COLUMNS,
-        to_row=_incident_row,
-        name="incidents",
     )

@@ -4,12 +4,15 @@ Invalid values are answered with a 400 page naming the parameter (DESIGN.md sect
 so views check `filterset.is_valid()` rather than silently showing everything.
 """
 
+import datetime as dt
+
 import django_filters
 from django import forms
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.db.models import Exists, OuterRef
 
-from breaches.models import Dataset, Figure, Force, Incident
+from breaches.models import Dataset, Figure, Force, Incident, Outcome
 from breaches.vocabularies import (
     CATEGORIES,
     DETAILED_OUTCOMES,
@@ -191,7 +194,13 @@ class FigureFilter(django_filters.FilterSet):
         return queryset.annotate(search=vector).filter(search=SearchQuery(value, config="english"))
 
 
+class YearFilter(django_filters.NumberFilter):
+    field_class = forms.IntegerField
+
+
 class IncidentFilter(django_filters.FilterSet):
+    """The incidents browser. Every filter is served by an index (breaches/models.py)."""
+
     q = django_filters.CharFilter(method="search", label="Search summaries", max_length=200)
     dataset = django_filters.ModelChoiceFilter(
         queryset=public_datasets, to_field_name="slug", empty_label="All datasets"
@@ -203,29 +212,42 @@ class IncidentFilter(django_filters.FilterSet):
     role = django_filters.ChoiceFilter(choices=ROLES.choices, empty_label="Any role")
     outcome = django_filters.ChoiceFilter(
         method="reached",
-        choices=OUTCOMES.choices,
+        choices=_outcome_choices,
         empty_label="Any outcome",
         label="Outcome",
     )
     occurred = PeriodFilter(
         method="occurred_in", label="Occurred", help_text="YYYY-MM-DD~YYYY-MM-DD"
     )
+    year = YearFilter(method="in_year", label="Year", min_value=1900, max_value=2100)
 
     class Meta:
         model = Incident
-        fields = ["q", "dataset", "force", "category", "role", "outcome", "occurred"]
-
-    def reached(self, queryset, name, value):
-        """Incidents that reached this outcome, or any outcome of this group (as counted)."""
-        codes = [value, *outcomes_in_group(value)]
-        return queryset.filter(outcomes__outcome__in=codes).distinct()
+        fields = ["q", "dataset", "force", "category", "role", "outcome", "year", "occurred"]
 
     def occurred_in(self, queryset, name, period):
+        """Incidents dated inside a period (the links from counts of a year or a month)."""
         return queryset.filter(occurred_on__gte=period.start, occurred_on__lte=period.end)
 
     def search(self, queryset, name, value):
-        vector = SearchVector("summary", "reference", config="english")
-        return queryset.annotate(search=vector).filter(search=SearchQuery(value, config="english"))
+        # The stored, GIN-indexed vector (Incident.search): nothing is computed per row.
+        # websearch syntax is what people type: "quoted phrases", or, -excluded.
+        return queryset.filter(search=SearchQuery(value, config="english", search_type="websearch"))
+
+    def reached(self, queryset, name, value):
+        # A group means any of its outcomes (or the group itself, where only that was
+        # published). EXISTS rather than a join: an incident with two outcomes is one row.
+        codes = [value, *outcomes_in_group(value)]
+        return queryset.filter(
+            Exists(Outcome.objects.filter(incident=OuterRef("pk"), outcome__in=codes))
+        )
+
+    def in_year(self, queryset, name, value):
+        # A date range rather than EXTRACT(year), so the date index serves it.
+        year = int(value)
+        return queryset.filter(
+            occurred_on__gte=dt.date(year, 1, 1), occurred_on__lt=dt.date(year + 1, 1, 1)
+        )
 
 
 def error_summary(filterset) -> list[str]:

@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import browse, directory, views
 from .charts import views as chart_views
+from .incidents import views as incident_views
 
 app_name = "dashboard"
 
@@ -13,7 +14,7 @@ urlpatterns = [
     path("datasets/", directory.datasets, name="datasets"),
     path("datasets/<slug:slug>/", directory.dataset, name="dataset"),
     path("figures/", browse.figures, name="figures"),
-    path("incidents/", browse.incidents, name="incidents"),
+    path("incidents/", incident_views.incidents, name="incidents"),
     path("about/", views.about, name="about"),
     path("healthz", views.healthz, name="healthz"),
 ]

@@ -61,7 +61,16 @@ def test_from_home_to_a_filtered_sorted_export_and_a_source(site, page):
 
 
 @pytest.mark.parametrize(
-    "path", ["/", "/league/", "/forces/surrey/", "/datasets/bbw-2016/", "/figures/", "/about/"]
+    "path",
+    [
+        "/",
+        "/league/",
+        "/forces/surrey/",
+        "/datasets/bbw-2016/",
+        "/figures/",
+        "/incidents/?category=third-party-disclosure",
+        "/about/",
+    ],
 )
 def test_no_serious_accessibility_violations(site, page, path):
     # An init script: the Content-Security-Policy refuses inline <script> tags.
