@@ -17,15 +17,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
 from django.db import connection, transaction  # noqa: E402
 
 from breaches.imports.matching import ForceMatcher, canonical  # noqa: E402
+from breaches.imports.reference import name_key  # noqa: E402
 from tests.breaches.imports.test_matching import VARIANTS, fixture_matcher  # noqa: E402
-
 
 # Misspellings (the other half of what editors meet): one or two letters off.
 TYPOS = [
@@ -57,7 +57,7 @@ TYPOS = [
 
 
 def first_right(suggest, table=VARIANTS) -> tuple[int, float]:
-    matcher, names = fixture_matcher()
+    _, names = fixture_matcher()
     right = 0
     started = time.perf_counter()
     for written, slug in table:
@@ -70,8 +70,6 @@ def main():
     matcher, names = fixture_matcher()
     spellings = list(zip(matcher.choices, matcher.slugs, strict=True))
     folded = {}
-    from breaches.imports.reference import name_key
-
     for key, slug in zip(matcher.choices, matcher.slugs, strict=True):
         folded[key] = slug
 
@@ -134,7 +132,6 @@ def main():
 def fixture_spellings():
     import csv
 
-    from breaches.imports.reference import name_key
     from tests.breaches.imports.test_matching import FIXTURES
 
     spellings = {}

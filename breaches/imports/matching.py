@@ -17,8 +17,10 @@ from rapidfuzz import fuzz, process, utils
 
 # Words that tell no force from another: "Kent Police" and "Kent Constabulary" are one force.
 SHARED_WORDS = frozenset(
-    "police constabulary constab service services force forces the of and pd department "
-    "dept county".split()
+    {
+        *("police", "constabulary", "constab", "service", "services", "force", "forces"),
+        *("the", "of", "and", "pd", "department", "dept", "county"),
+    }
 )
 # The usual short forms of counties and compass points in force names.
 ABBREVIATIONS = {
