@@ -5,7 +5,7 @@ editors see what a retraction did; the public pages read `objects`, which hides 
 """
 
 from django.contrib import admin
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
@@ -24,7 +24,7 @@ from ..models import (
     Source,
     Workforce,
 )
-from .upload import RETRACT, UploadAdminMixin
+from .upload import REMOVE_ALIAS, RETRACT, UploadAdminMixin
 
 SHOWN_ON_BATCH_PAGE = 200
 CORRECT_BY_UPLOAD = (
@@ -275,9 +275,10 @@ class ImportBatchAdmin(UploadAdminMixin, admin.ModelAdmin):
         "created",
         "updated",
         "unchanged",
-        "withdrawn",
+        "withdrawals",
         "retracts",
     ]
+    readonly_fields = ["withdrawals"]
     change_form_template = "admin/breaches/importbatch/change_form.html"
 
     def get_queryset(self, request):
@@ -298,6 +299,27 @@ class ImportBatchAdmin(UploadAdminMixin, admin.ModelAdmin):
 
     def has_retract_permission(self, request):
         return request.user.has_perm(RETRACT)
+
+    @admin.display(description="withdrawn")
+    def withdrawals(self, batch):
+        """For a retraction, what it withdrew; for an import, which retractions withdrew its rows.
+
+        An import's rows can be withdrawn by the retraction of a later batch that restated
+        them (retracting that batch finds no earlier value to restore), so "0" would hide it.
+        """
+        if batch.kind == "retraction":
+            return f"{batch.withdrawn} rows withdrawn from the dashboard"
+        withdrawn = withdrawn_by(batch)
+        if not withdrawn:
+            return "none: every row this batch wrote is published or restated"
+        return format_html_join(
+            "; ",
+            '{} {} withdrawn by <a href="{}">batch {}</a> (the retraction of batch {})',
+            (
+                (n, what, reverse("admin:breaches_importbatch_change", args=[pk]), pk, retracts)
+                for what, pk, retracts, n in withdrawn
+            ),
+        )
 
     @admin.display(description="SHA-256", ordering="sha256")
     def short_sha256(self, batch):
@@ -334,6 +356,10 @@ class ImportBatchAdmin(UploadAdminMixin, admin.ModelAdmin):
             if batch is not None:
                 extra_context.update(batch_contents(batch))
                 extra_context["batch"] = batch
+                extra_context["batch_aliases"] = batch.aliases_added.select_related(
+                    "force", "added_by"
+                ).order_by("added_at", "pk")
+                extra_context["can_remove_alias"] = request.user.has_perm(REMOVE_ALIAS)
                 extra_context["has_original"] = ImportBatch.objects.filter(
                     pk=batch.pk, original__isnull=False
                 ).exists()
@@ -343,6 +369,23 @@ class ImportBatchAdmin(UploadAdminMixin, admin.ModelAdmin):
                     and getattr(batch, "retraction", None) is None
                 )
         return super().changeform_view(request, object_id, form_url, extra_context)
+
+
+def withdrawn_by(batch: ImportBatch) -> list[tuple[str, int, int, int]]:
+    """(figures or incidents, retraction id, the batch it retracted, how many) for the rows
+    this import created that a retraction has since withdrawn."""
+    found = []
+    for what, model in (("figures", Figure), ("incidents", Incident)):
+        rows = (
+            model.all_objects.filter(Q(batch=batch) | Q(revisions__batch=batch))
+            .exclude(revisions__replaced_by=batch)
+            .filter(retracted_by__isnull=False)
+            .values_list("retracted_by", "retracted_by__retracts")
+            .annotate(n=Count("pk", distinct=True))
+            .order_by("retracted_by")
+        )
+        found += [(what, pk, retracts, n) for pk, retracts, n in rows]
+    return found
 
 
 def batch_contents(batch: ImportBatch) -> dict:
