@@ -43,6 +43,7 @@ def upload_urls(batch) -> list[tuple[str, str]]:
         ("post", reverse("admin:breaches_importbatch_confirm")),
         ("post", reverse("admin:breaches_importbatch_cancel")),
         ("post", reverse("admin:breaches_importbatch_alias")),
+        ("post", reverse("admin:breaches_importbatch_remove_alias", args=[1])),
         ("get", reverse("admin:breaches_importbatch_template", args=["figures", "csv"])),
         ("get", reverse("admin:breaches_importbatch_original", args=[batch.pk])),
         ("get", reverse("admin:breaches_importbatch_retract", args=[batch.pk])),

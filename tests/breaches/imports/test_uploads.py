@@ -619,3 +619,75 @@ def test_confirm_refuses_when_the_data_changed_since_the_preview(client, editor)
     assert late.status_code == 409
     assert "The published data changed since this preview" in text(late)
     assert snapshot() == before
+
+
+def test_the_preview_names_the_date_formats_for_an_impossible_date(client, editor):
+    content = (HEADER + "bbw-2016,Surrey Police,2025-31-04,2025-12-31,,,,2,,FOI\n").encode()
+    errors = table(preview(client, content), "upload-errors")
+    assert errors[0][:3] == ["2", "period_start", "2025-31-04"]
+    assert (
+        "period start is not a real date: read as yyyy-mm-dd, there is no month 31"
+        in (errors[0][3])
+    )
+    assert "ISO yyyy-mm-dd (2015-12-31), UK dd/mm/yyyy (31/12/2015" in errors[0][3]
+
+
+def test_a_large_preview_is_paged_with_every_value(client, editor):
+    rows = [
+        f"bbw-2016,,2020-01-{day:02d},2020-01-{day:02d},,,{role},{day},,FOI\n"
+        for day in range(1, 29)
+        for role in ("officer", "staff", "pcso", "volunteer", "contractor", "")
+    ]  # 168 national figures, all new
+    response = preview(client, (HEADER + "".join(rows)).encode())
+    assert "Every row that will be created or changed (168; rows 1–100 shown)" in text(response)
+    first = table(response, "upload-rows")
+    assert len(first) == 100
+    assert first[0] == [
+        *("2", "new", "bbw-2016", "National (no force)", "2020-01-01 to 2020-01-01"),
+        *("all", "all", "Police officer", "–", "1", ""),
+    ]
+    assert table(response, "upload-datasets") == [["bbw-2016", "168", "0", "0"]]
+    nav = BeautifulSoup(response.content, "html.parser").find(id="rows-pages")
+    assert "page 1 of 2" in nav.get_text()
+    href = nav.find("a", string=re.compile("next"))["href"]  # "?token=...&page=2#..."
+    second = client.get(reverse("admin:breaches_importbatch_preview") + href.split("#")[0])
+    rest = table(second, "upload-rows")
+    assert len(rest) == 68
+    assert rest[-1][:2] == ["169", "new"]
+    assert rest[-1][7:10] == ["all", "–", "28"]
+    # A page number past the end shows the last page, never an error.
+    last = client.get(
+        reverse("admin:breaches_importbatch_preview"), {"token": token_of(response), "page": "99"}
+    )
+    assert len(table(last, "upload-rows")) == 68
+
+
+def test_incident_rows_show_their_reference_date_and_outcomes(client, editor):
+    content = (
+        b"dataset,force,reference,occurred_on,category,role,outcome,summary\n"
+        b"bbw-2016,Surrey Police,PSD-9,2015-03-01,pnc-misuse,staff,Sacked; caution,Looked\n"
+    )
+    assert table(preview(client, content), "upload-rows") == [
+        [
+            *("2", "new", "bbw-2016", "Surrey Police", "PSD-9", "2015-03-01"),
+            *("Police National Computer misuse", "Police staff", "–", "Caution, Dismissed", ""),
+        ]
+    ]
+
+
+def test_a_confirm_without_the_version_is_refused_and_saves_nothing(client, editor):
+    response = preview(client, figure_file())
+    before = snapshot()
+    refused = client.post(
+        reverse("admin:breaches_importbatch_confirm"), {"token": token_of(response)}
+    )
+    assert refused.status_code == 400
+    assert "does not say which preview it confirms: nothing was saved" in text(refused)
+    assert b"confirm-import" in refused.content  # a fresh preview to confirm from
+    assert snapshot() == before
+    empty = client.post(
+        reverse("admin:breaches_importbatch_confirm"), {**confirm_data(response), "version": ""}
+    )
+    assert empty.status_code == 400
+    assert snapshot() == before
+    assert confirm(client, response).status_code == 302
