@@ -128,7 +128,7 @@ class UploadAdminMixin:
             not_a_force=NOT_A_FORCE,
             can_add_alias=request.user.has_perm(ADD_ALIAS),
             can_remove_alias=request.user.has_perm(REMOVE_ALIAS),
-            aliases_added=aliases.added_from_preview(staged.sha256, request.user),
+            aliases_added=aliases.added_from_preview(request.user),
         )
         return TemplateResponse(
             request, "admin/breaches/importbatch/preview.html", context, status=status

@@ -2,11 +2,15 @@
 
 An alias changes how every future file is read, and shows on the force's public page, so
 one added from a preview records who added it, when, from which file, and (once that file
-is confirmed) its batch; the batch page lists it with a button to remove it.
+is confirmed) the batch of the next import that editor confirms (usually the corrected
+file); the batch page lists it with a button to remove it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -40,17 +44,23 @@ def add_from_preview(
         raise AliasTaken(f"'{alias}' is already an alias{where}: nothing was added") from None
 
 
-def attach_to_batch(batch: ImportBatch, user) -> int:
-    """Link the aliases this user added from this file's preview to the batch it became."""
+def _pending(user):
+    """Aliases this user added from previews lately that no confirmed import has taken up.
+
+    Typically added from the preview of a file with errors, before the corrected file was
+    uploaded: the next import the user confirms is the one they were added for.
+    """
+    since = timezone.now() - dt.timedelta(seconds=settings.UPLOAD_STAGING_MAX_AGE)
     return ForceAlias.objects.filter(
-        file_sha256=batch.sha256, added_by=user, batch__isnull=True
-    ).update(batch=batch)
-
-
-def added_from_preview(file_sha256: str, user) -> list[ForceAlias]:
-    """Aliases this user added from the preview of this file, not yet part of a batch."""
-    return list(
-        ForceAlias.objects.filter(file_sha256=file_sha256, added_by=user, batch__isnull=True)
-        .select_related("force")
-        .order_by("added_at", "pk")
+        added_by=user, batch__isnull=True, file_sha256__gt="", added_at__gte=since
     )
+
+
+def attach_to_batch(batch: ImportBatch, user) -> int:
+    """Link the aliases this user added from recent previews to the batch just confirmed."""
+    return _pending(user).update(batch=batch)
+
+
+def added_from_preview(user) -> list[ForceAlias]:
+    """Aliases this user added from recent previews, not yet part of a confirmed import."""
+    return list(_pending(user).select_related("force").order_by("added_at", "pk"))

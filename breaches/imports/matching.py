@@ -125,4 +125,6 @@ class ForceMatcher:
             score += 100 if self.choices[index] == key else 0
             best[slug] = max(best.get(slug, 0), score)
         ranked = sorted(best, key=lambda slug: (-best[slug], self.names[slug]))
+        if ranked and best[ranked[0]] > 100:  # an exact match: fuzzy look-alikes only distract
+            ranked = [slug for slug in ranked if best[slug] > 100]
         return tuple(self.names[slug] for slug in ranked[:5])

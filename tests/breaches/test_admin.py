@@ -111,6 +111,7 @@ def test_data_editors_may_upload_and_retract_but_not_manage_users(client, batch)
         "retract_importbatch",
         "change_figure",
         "add_forcealias",
+        "delete_forcealias",  # an alias added by mistake from a preview
     } <= permissions
     assert not {p for p in permissions if p.endswith(("_user", "_group", "_permission"))}
     assert "delete_importbatch" not in permissions
