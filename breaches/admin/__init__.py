@@ -81,12 +81,29 @@ class ForceAdmin(admin.ModelAdmin):
     inlines = [ForceAliasInline]
 
 
+class AddedFromPreviewFilter(admin.SimpleListFilter):
+    title = "added"
+    parameter_name = "added"
+
+    def lookups(self, request, model_admin):
+        return [("preview", "From an upload preview"), ("reference", "With the reference data")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "preview":
+            return queryset.exclude(file_sha256="")
+        if self.value() == "reference":
+            return queryset.filter(file_sha256="")
+        return queryset
+
+
 @admin.register(ForceAlias)
 class ForceAliasAdmin(admin.ModelAdmin):
-    list_display = ["alias", "force", "note"]
-    list_select_related = ["force"]
-    search_fields = ["alias", "force__name"]
+    list_display = ["alias", "force", "added_by", "added_at", "file_name", "batch", "note"]
+    list_select_related = ["force", "added_by", "batch"]
+    list_filter = [AddedFromPreviewFilter]
+    search_fields = ["alias", "force__name", "file_name"]
     autocomplete_fields = ["force"]
+    readonly_fields = ["added_by", "added_at", "file_name", "file_sha256", "batch"]
 
 
 @admin.register(Dataset)

@@ -12,7 +12,8 @@ class UploadForm(forms.Form):
     file = forms.FileField(
         label="FOI return (CSV or XLSX)",
         help_text="Figures or incidents, recognised from the header row. Nothing is saved "
-        "until you have seen the preview and confirmed it.",
+        "until you have seen every row it would create or change in the preview and confirmed "
+        "it. Dates as 2015-12-31 or 31/12/2015.",
     )
 
     def clean_file(self):

@@ -65,7 +65,6 @@ def test_editor_uploads_fixes_confirms_and_retracts(site, page, settings, tmp_pa
     ]
     assert "Surrey Police" in errors.first.inner_text()
     assert page.locator("#confirm-import").count() == 0
-    shoot(page, "errors")
 
     # The corrected file: a preview of what will change, then confirm.
     page.get_by_role("link", name="Upload another file").click()
@@ -75,7 +74,6 @@ def test_editor_uploads_fixes_confirms_and_retracts(site, page, settings, tmp_pa
     assert "create 0, update 2 and leave 0 unchanged" in page.locator("#plan-heading").inner_text()
     west_midlands = page.locator("#upload-rows tbody tr", has_text="West Midlands Police")
     assert west_midlands.locator("td").all_inner_texts()[8:10] == ["488", "→ 512"]
-    shoot(page, "preview")
     page.click("#confirm-import")
     page.wait_for_url(re.compile(r"/admin/breaches/importbatch/\d+/change/$"))
     assert "1 created" not in page.locator(".messagelist").inner_text()
