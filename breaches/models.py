@@ -98,6 +98,32 @@ class ForceAlias(models.Model):
     force = models.ForeignKey(Force, on_delete=models.CASCADE, related_name="aliases")
     alias = models.CharField(max_length=200)
     note = models.CharField(max_length=300, blank=True)
+    # Where an alias added from an upload's preview came from (issue 11): who, when, which
+    # file, and the batch that file became once confirmed. Blank for reference-data aliases.
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    added_at = models.DateTimeField(null=True, blank=True, editable=False)
+    file_name = models.CharField(
+        max_length=300, blank=True, editable=False, help_text="The upload it was added from."
+    )
+    file_sha256 = models.CharField(
+        max_length=64, blank=True, editable=False, verbose_name="file SHA-256"
+    )
+    batch = models.ForeignKey(
+        "ImportBatch",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="aliases_added",
+        editable=False,
+        help_text="The import batch of the file whose preview added this alias.",
+    )
 
     class Meta:
         verbose_name_plural = "force aliases"

@@ -22,6 +22,8 @@ READ_ONLY_MODELS = ("figurerevision", "incidentrevision")
 def editor_codenames() -> list[str]:
     codenames = [f"{action}_{model}" for model in EDITED_MODELS for action in ("add", "change")]
     codenames += [f"view_{model}" for model in (*EDITED_MODELS, *READ_ONLY_MODELS)]
+    # An alias added by mistake from an upload preview is removed from the batch page.
+    codenames += ["delete_forcealias"]
     # Batches are added by uploading and undone by retracting, never edited or deleted.
     codenames += ["add_importbatch", "view_importbatch", "retract_importbatch"]
     return codenames

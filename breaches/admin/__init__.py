@@ -5,7 +5,6 @@ editors see what a retraction did; the public pages read `objects`, which hides 
 """
 
 from django.contrib import admin
-from django.db.models import Q
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
@@ -24,9 +23,9 @@ from ..models import (
     Source,
     Workforce,
 )
-from .upload import RETRACT, UploadAdminMixin
+from .history import batch_contents, withdrawn_by
+from .upload import REMOVE_ALIAS, RETRACT, UploadAdminMixin
 
-SHOWN_ON_BATCH_PAGE = 200
 CORRECT_BY_UPLOAD = (
     "Published values are changed by uploading the corrected row (the previous value is kept "
     "as a restatement) and withdrawn by retracting their batch, so nothing is lost silently."
@@ -81,12 +80,29 @@ class ForceAdmin(admin.ModelAdmin):
     inlines = [ForceAliasInline]
 
 
+class AddedFromPreviewFilter(admin.SimpleListFilter):
+    title = "added"
+    parameter_name = "added"
+
+    def lookups(self, request, model_admin):
+        return [("preview", "From an upload preview"), ("reference", "With the reference data")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "preview":
+            return queryset.exclude(file_sha256="")
+        if self.value() == "reference":
+            return queryset.filter(file_sha256="")
+        return queryset
+
+
 @admin.register(ForceAlias)
 class ForceAliasAdmin(admin.ModelAdmin):
-    list_display = ["alias", "force", "note"]
-    list_select_related = ["force"]
-    search_fields = ["alias", "force__name"]
+    list_display = ["alias", "force", "added_by", "added_at", "file_name", "batch", "note"]
+    list_select_related = ["force", "added_by", "batch"]
+    list_filter = [AddedFromPreviewFilter]
+    search_fields = ["alias", "force__name", "file_name"]
     autocomplete_fields = ["force"]
+    readonly_fields = ["added_by", "added_at", "file_name", "file_sha256", "batch"]
 
 
 @admin.register(Dataset)
@@ -275,9 +291,10 @@ class ImportBatchAdmin(UploadAdminMixin, admin.ModelAdmin):
         "created",
         "updated",
         "unchanged",
-        "withdrawn",
+        "withdrawals",
         "retracts",
     ]
+    readonly_fields = ["withdrawals"]
     change_form_template = "admin/breaches/importbatch/change_form.html"
 
     def get_queryset(self, request):
@@ -298,6 +315,27 @@ class ImportBatchAdmin(UploadAdminMixin, admin.ModelAdmin):
 
     def has_retract_permission(self, request):
         return request.user.has_perm(RETRACT)
+
+    @admin.display(description="withdrawn")
+    def withdrawals(self, batch):
+        """For a retraction, what it withdrew; for an import, which retractions withdrew its rows.
+
+        An import's rows can be withdrawn by the retraction of a later batch that restated
+        them (retracting that batch finds no earlier value to restore), so "0" would hide it.
+        """
+        if batch.kind == "retraction":
+            return f"{batch.withdrawn} rows withdrawn from the dashboard"
+        withdrawn = withdrawn_by(batch)
+        if not withdrawn:
+            return "none: every row this batch wrote is published or restated"
+        return format_html_join(
+            "; ",
+            '{} {} withdrawn by <a href="{}">batch {}</a> (the retraction of batch {})',
+            (
+                (n, what, reverse("admin:breaches_importbatch_change", args=[pk]), pk, retracts)
+                for what, pk, retracts, n in withdrawn
+            ),
+        )
 
     @admin.display(description="SHA-256", ordering="sha256")
     def short_sha256(self, batch):
@@ -334,6 +372,10 @@ class ImportBatchAdmin(UploadAdminMixin, admin.ModelAdmin):
             if batch is not None:
                 extra_context.update(batch_contents(batch))
                 extra_context["batch"] = batch
+                extra_context["batch_aliases"] = batch.aliases_added.select_related(
+                    "force", "added_by"
+                ).order_by("added_at", "pk")
+                extra_context["can_remove_alias"] = request.user.has_perm(REMOVE_ALIAS)
                 extra_context["has_original"] = ImportBatch.objects.filter(
                     pk=batch.pk, original__isnull=False
                 ).exists()
@@ -343,35 +385,3 @@ class ImportBatchAdmin(UploadAdminMixin, admin.ModelAdmin):
                     and getattr(batch, "retraction", None) is None
                 )
         return super().changeform_view(request, object_id, form_url, extra_context)
-
-
-def batch_contents(batch: ImportBatch) -> dict:
-    """What a batch created and restated (or, for a retraction, withdrew and restored)."""
-    if batch.kind == "retraction":
-        created = Figure.all_objects.filter(retracted_by=batch)
-        created_incidents = Incident.all_objects.filter(retracted_by=batch)
-    else:
-        touched = Q(batch=batch) | Q(revisions__batch=batch)
-        created = Figure.all_objects.filter(touched).exclude(revisions__replaced_by=batch)
-        created_incidents = Incident.all_objects.filter(touched).exclude(
-            revisions__replaced_by=batch
-        )
-    figures = created.distinct().select_related("dataset", "force").order_by("pk")
-    incidents = created_incidents.distinct().select_related("dataset", "force").order_by("pk")
-    restated = FigureRevision.objects.filter(replaced_by=batch).select_related(
-        "figure__dataset", "figure__force", "figure__batch"
-    )
-    restated_incidents = IncidentRevision.objects.filter(replaced_by=batch).select_related(
-        "incident__force", "incident__dataset"
-    )
-    return {
-        "created_figures": figures[:SHOWN_ON_BATCH_PAGE],
-        "created_figures_count": figures.count(),
-        "created_incidents": incidents[:SHOWN_ON_BATCH_PAGE],
-        "created_incidents_count": incidents.count(),
-        "restated_figures": restated.order_by("figure_id")[:SHOWN_ON_BATCH_PAGE],
-        "restated_figures_count": restated.count(),
-        "restated_incidents": restated_incidents.order_by("incident_id")[:SHOWN_ON_BATCH_PAGE],
-        "restated_incidents_count": restated_incidents.count(),
-        "shown_limit": SHOWN_ON_BATCH_PAGE,
-    }

@@ -12,7 +12,8 @@ class UploadForm(forms.Form):
     file = forms.FileField(
         label="FOI return (CSV or XLSX)",
         help_text="Figures or incidents, recognised from the header row. Nothing is saved "
-        "until you have seen the preview and confirmed it.",
+        "until you have seen every row it would create or change in the preview and confirmed "
+        "it. Dates as 2015-12-31 or 31/12/2015.",
     )
 
     def clean_file(self):
@@ -33,16 +34,37 @@ class UploadForm(forms.Form):
         return upload
 
 
+NOT_A_FORCE = "not-a-force"
+
+
 class AliasForm(forms.Form):
-    """Add a name from an upload as another name of a known force."""
+    """An unknown name from an upload: another name of a known force, or not a force at all.
+
+    `force` is the force's id, or NOT_A_FORCE ("not a force: fix the file"); nothing is
+    chosen for the editor, so an empty choice is an error, never a default.
+    """
 
     alias = forms.CharField(max_length=200)
-    force = forms.ModelChoiceField(queryset=Force.objects.all(), empty_label="Choose a force")
+    force = forms.CharField(required=False)
 
     def clean_alias(self):
         alias = self.cleaned_data["alias"].strip()
         if not name_key(alias):
             raise forms.ValidationError("The name is blank.")
-        if ForceAlias.objects.filter(alias__iexact=alias).exists():
-            raise forms.ValidationError(f"'{alias}' is already an alias.")
+        existing = ForceAlias.objects.select_related("force").filter(alias__iexact=alias).first()
+        if existing is not None:
+            raise forms.ValidationError(f"'{alias}' is already an alias of {existing.force}.")
         return alias
+
+    def clean_force(self):
+        value = self.cleaned_data["force"].strip()
+        if value == NOT_A_FORCE:
+            return None
+        if not value:
+            raise forms.ValidationError(
+                "Choose the force this name stands for, or 'not a force: fix the file'."
+            )
+        force = Force.objects.filter(pk=value).first() if value.isdigit() else None
+        if force is None:
+            raise forms.ValidationError("Choose a force from the list.")
+        return force

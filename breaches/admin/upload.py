@@ -17,16 +17,17 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.http import urlencode
 
-from ..imports import pipeline, uploads
+from ..imports import aliases, uploads
 from ..imports.retraction import NotRetractable, retract_batch
 from ..imports.templates import template_csv, template_xlsx
 from ..models import Force, ForceAlias, ImportBatch
 from ..versions import data_version
-from .forms import AliasForm, UploadForm
+from .forms import NOT_A_FORCE, AliasForm, UploadForm
 
 UPLOAD = "breaches.add_importbatch"
 RETRACT = "breaches.retract_importbatch"
 ADD_ALIAS = "breaches.add_forcealias"
+REMOVE_ALIAS = "breaches.delete_forcealias"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -40,6 +41,11 @@ class UploadAdminMixin:
             path("confirm/", wrap(self.confirm_view), name="breaches_importbatch_confirm"),
             path("cancel/", wrap(self.cancel_view), name="breaches_importbatch_cancel"),
             path("alias/", wrap(self.alias_view), name="breaches_importbatch_alias"),
+            path(
+                "alias/<int:alias_id>/remove/",
+                wrap(self.remove_alias_view),
+                name="breaches_importbatch_remove_alias",
+            ),
             path(
                 "template/<str:kind>.<str:extension>",
                 wrap(self.template_view),
@@ -100,23 +106,29 @@ class UploadAdminMixin:
 
     def _render_preview(self, request, staged, content, sheet, status=200):
         preview = uploads.build_preview(content, staged.file_name, sheet)
-        forces = list(Force.objects.only("id", "name"))
-        by_name = {force.name: force.id for force in forces}
+        forces = list(Force.objects.only("id", "name").order_by("name"))
+        by_name = {force.name: force for force in forces}
         unknown = [
-            (name, by_name.get(name.suggestions[0]) if name.suggestions else None)
+            # Suggestions are offered first in the list, but nothing is selected: the editor
+            # chooses, so a wrong alias is never one click away (issue 11).
+            (name, [by_name[s] for s in name.suggestions if s in by_name])
             for name in preview.unknown_forces
         ]
         context = self._context(
             request,
             f"Preview of {staged.file_name}",
             preview=preview,
+            page=preview.page(request.GET.get("page")) if preview.validation.ok else None,
             token=staged.token,
             # Confirm refuses if the data moved on since this page was drawn: an editor
             # commits exactly the changes they were shown.
             version=data_version(),
             unknown=unknown,
             forces=forces,
+            not_a_force=NOT_A_FORCE,
             can_add_alias=request.user.has_perm(ADD_ALIAS),
+            can_remove_alias=request.user.has_perm(REMOVE_ALIAS),
+            aliases_added=aliases.added_from_preview(request.user),
         )
         return TemplateResponse(
             request, "admin/breaches/importbatch/preview.html", context, status=status
@@ -132,22 +144,28 @@ class UploadAdminMixin:
             return HttpResponseRedirect(reverse("admin:breaches_importbatch_add"))
         staged, content = loaded
         sheet = request.POST.get("sheet") or None
-        shown = request.POST.get("version")  # the data version the preview was drawn at
-        if shown is not None and shown != data_version():
+        shown = request.POST.get("version", "")  # the data version the preview was drawn at
+        if not shown:
+            messages.error(
+                request,
+                "This confirmation does not say which preview it confirms: nothing was saved. "
+                "Check the preview below, then confirm again.",
+            )
+            return self._render_preview(request, staged, content, sheet, status=400)
+        preview = uploads.build_preview(content, staged.file_name, sheet)
+        if not preview.validation.ok:
+            # The reference data changed since the preview (a dataset or alias removed).
+            messages.error(request, "The file no longer validates: nothing was saved.")
+            return self._render_preview(request, staged, content, sheet, status=400)
+        try:
+            result = uploads.commit(preview, content, staged, request.user, shown)
+        except uploads.DataMoved:
             messages.warning(
                 request,
                 "The published data changed since this preview (another upload, a retraction "
                 "or an edit): nothing was saved. Check the preview below, then confirm again.",
             )
             return self._render_preview(request, staged, content, sheet, status=409)
-        preview = uploads.build_preview(content, staged.file_name, sheet)
-        if not preview.validation.ok:
-            # The reference data changed since the preview (a dataset or alias removed).
-            messages.error(request, "The file no longer validates: nothing was saved.")
-            return self._render_preview(request, staged, content, sheet, status=400)
-        result = pipeline.save(
-            preview.validation, content, staged.file_name, user=request.user, sheet=preview.sheet
-        )
         uploads.discard(staged)
         if not result.changed:
             messages.info(
@@ -176,27 +194,87 @@ class UploadAdminMixin:
         return HttpResponseRedirect(reverse("admin:breaches_importbatch_add"))
 
     def alias_view(self, request):
-        """Add an unknown name from the preview as an alias of a force, then re-check."""
+        """An unknown name from the preview: confirm it as another name of a force, or not."""
         self._require(request, UPLOAD)
         self._require(request, ADD_ALIAS)
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         token, sheet = request.POST.get("token", ""), request.POST.get("sheet", "")
-        if self._staged(request, token) is None:
+        loaded = self._staged(request, token)
+        if loaded is None:
             return HttpResponseRedirect(reverse("admin:breaches_importbatch_add"))
+        staged = loaded[0]
         form = AliasForm(request.POST)
-        if form.is_valid():
-            alias = ForceAlias.objects.create(
-                alias=form.cleaned_data["alias"],
-                force=form.cleaned_data["force"],
-                note=f"Added from the preview of an upload by {request.user.get_username()}",
-            )
-            self.log_addition(request, alias, [{"added": {}}])
-            messages.success(request, f"'{alias.alias}' is now an alias of {alias.force}.")
-        else:
+        if not form.is_valid():
             for problems in form.errors.values():
                 messages.error(request, " ".join(problems))
+        elif form.cleaned_data["force"] is None:  # "not a force: fix the file"
+            messages.info(
+                request,
+                f"No alias added. Correct '{form.cleaned_data['alias']}' in the file (or remove "
+                "its rows) and upload it again.",
+            )
+        elif request.POST.get("confirm") != "yes":
+            context = self._context(
+                request,
+                "Add this alias?",
+                alias=form.cleaned_data["alias"],
+                force=form.cleaned_data["force"],
+                token=token,
+                sheet=sheet,
+                file_name=staged.file_name,
+                preview_url=_preview_url(token, sheet),
+            )
+            return TemplateResponse(request, "admin/breaches/importbatch/alias.html", context)
+        else:
+            name, force = form.cleaned_data["alias"], form.cleaned_data["force"]
+            try:
+                alias = aliases.add_from_preview(
+                    name,
+                    force,
+                    user=request.user,
+                    file_name=staged.file_name,
+                    file_sha256=staged.sha256,
+                )
+            except aliases.AliasTaken as problem:
+                messages.error(request, f"{problem}.")
+            else:
+                self.log_addition(request, alias, [{"added": {}}])
+                messages.success(
+                    request,
+                    f"'{alias.alias}' will be read as {alias.force} in every future upload. "
+                    "The file has been checked again.",
+                )
         return HttpResponseRedirect(_preview_url(token, sheet))
+
+    def remove_alias_view(self, request, alias_id: int):
+        """Remove an alias that was added from an upload's preview (from the batch page)."""
+        self._require(request, REMOVE_ALIAS)
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        alias = ForceAlias.objects.select_related("force").filter(pk=alias_id).first()
+        token = request.POST.get("token", "")
+        back = (
+            _preview_url(token, request.POST.get("sheet", ""))
+            if token
+            else reverse("admin:breaches_importbatch_changelist")
+        )
+        if alias is None:
+            messages.info(request, "That alias was already removed: nothing changed.")
+            return HttpResponseRedirect(back)
+        if not alias.file_sha256:
+            # Reference-data aliases are managed on the force's page, not from a batch.
+            raise PermissionDenied
+        if not token and alias.batch_id:
+            back = reverse("admin:breaches_importbatch_change", args=[alias.batch_id])
+        self.log_deletions(request, ForceAlias.objects.filter(pk=alias.pk))
+        alias.delete()
+        messages.success(
+            request,
+            f"'{alias.alias}' is no longer read as {alias.force}: a file naming it is refused as "
+            "an unknown force again. Figures already imported keep their force.",
+        )
+        return HttpResponseRedirect(back)
 
     def template_view(self, request, kind: str, extension: str):
         self._require(request, UPLOAD)

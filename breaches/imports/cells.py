@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
@@ -15,6 +16,10 @@ ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 # Commas only as thousands separators: '1,5' (a decimal comma, or a typo) is not 15.
 THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
 MAX_COUNT = 2_147_483_647  # PostgreSQL's integer
+DATE_FORMATS = (
+    "accepted formats: ISO yyyy-mm-dd (2015-12-31), UK dd/mm/yyyy (31/12/2015, also with - or "
+    ". between), or a date cell in a spreadsheet"
+)
 
 
 class CellError(ValueError):
@@ -53,7 +58,7 @@ def date(cell: Cell) -> dt.date | None:
     if isinstance(cell, int | float) and not isinstance(cell, bool):
         if 1 <= cell < 2958466:  # serials up to 9999-12-31
             return EXCEL_EPOCH + dt.timedelta(days=int(cell))
-        raise CellError("is not a date")
+        raise CellError(f"is not a date ({DATE_FORMATS})")
     return _text_date(str(cell))
 
 
@@ -63,15 +68,45 @@ _TEXT_DATES: dict[str, dt.date] = {}
 
 def _text_date(value: str) -> dt.date:
     value = value.strip()
-    for pattern, order in ((ISO_DATE, (0, 1, 2)), (UK_DATE, (2, 1, 0))):
-        match = pattern.match(value)
-        if match:
-            parts = [int(p) for p in match.groups()]
-            try:
-                return dt.date(parts[order[0]], parts[order[1]], parts[order[2]])
-            except ValueError:
-                raise CellError("is not a real date") from None
-    raise CellError("is not a date: use YYYY-MM-DD or DD/MM/YYYY")
+    match = ISO_DATE.match(value)
+    if match:
+        year, month, day = (int(p) for p in match.groups())
+        return _real_date(year, month, day, "yyyy-mm-dd", (year, day, month), "yyyy-dd-mm")
+    match = UK_DATE.match(value)
+    if match:
+        day, month, year = (int(p) for p in match.groups())
+        return _real_date(year, month, day, "dd/mm/yyyy", (year, day, month), "mm/dd/yyyy")
+    raise CellError(f"is not a date: use YYYY-MM-DD or DD/MM/YYYY ({DATE_FORMATS})")
+
+
+def _real_date(year, month, day, reading: str, swapped: tuple, other: str) -> dt.date:
+    """The date, or an error saying why not and what the other day/month order would mean."""
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        pass
+    why = f"read as {reading}, {_impossible(year, month, day)}"
+    try:
+        meant = dt.date(*swapped)
+    except ValueError:
+        if 1 <= swapped[1] <= 12:
+            why += f"; read as {other}, {_impossible(*swapped)}"
+    else:
+        written = meant.isoformat() if reading.startswith("yyyy") else meant.strftime("%d/%m/%Y")
+        why += (
+            f"; it looks {other} (day and month swapped): if it means "
+            f"{meant.day} {meant:%B %Y}, write {written}"
+        )
+    raise CellError(f"is not a real date: {why} ({DATE_FORMATS})")
+
+
+def _impossible(year: int, month: int, day: int) -> str:
+    if not 1 <= month <= 12:
+        return f"there is no month {month}"
+    if year < 1:
+        return f"there is no year {year}"
+    days = calendar.monthrange(year, month)[1]
+    return f"{calendar.month_name[month]} {year} has {days} days, not {day}"
 
 
 def count(cell: Cell) -> int | None:

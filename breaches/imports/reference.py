@@ -9,6 +9,9 @@ import datetime as dt
 import difflib
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
+
+from .matching import ForceMatcher
 
 
 def name_key(name: str) -> str:
@@ -50,15 +53,14 @@ class Reference:
             self._seen[name] = self.forces.get(name_key(name))
         return self._seen[name]
 
+    @cached_property
+    def matcher(self) -> ForceMatcher:
+        # Built on the first unknown name only: a file with none never pays for it.
+        return ForceMatcher(self.forces, self.force_names)
+
     def nearest_forces(self, name: str, limit: int = 3) -> tuple[str, ...]:
-        """Official names of the forces whose names or aliases look most like `name`."""
-        matches = difflib.get_close_matches(name_key(name), self.forces, n=limit * 3, cutoff=0.5)
-        suggestions = []
-        for match in matches:
-            official = self.force_names[self.forces[match]]
-            if official not in suggestions:
-                suggestions.append(official)
-        return tuple(suggestions[:limit])
+        """Official names of the forces `name` most likely means (each name ranked once)."""
+        return self.matcher.nearest(name, limit)
 
     def nearest_datasets(self, slug: str) -> tuple[str, ...]:
         return tuple(

@@ -19,23 +19,39 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core import signing
+from django.core.paginator import Paginator
+from django.db import transaction
 
+from ..versions import data_version
 from ..vocabularies import CATEGORIES, OUTCOMES, RETURN_STATUSES, ROLES
+from . import aliases, pipeline
 from .pipeline import sha256
 from .reference import Reference
 from .rows import FigureRow, IncidentRow, Validation
-from .saving import Plan, figure_values, incident_values, plan_figures, plan_incidents
+from .saving import (
+    ImportResult,
+    Plan,
+    figure_values,
+    incident_values,
+    lock_imports,
+    plan_figures,
+    plan_incidents,
+)
 from .tabular import RowError
 from .validation import parse
 from .xlsx_guard import check_xlsx_archive
 
 TOKEN_SALT = "breaches.uploads.staged"
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
-CHANGES_SHOWN = 500  # the preview lists this many restatements, then says how many more
+ROWS_PER_PAGE = 100  # rows to be created or changed shown per preview page
 
 
 class StagingError(Exception):
     """The staged upload cannot be used (expired, cancelled, tampered with)."""
+
+
+class DataMoved(Exception):
+    """The published data changed since the preview was drawn: nothing was saved."""
 
 
 @dataclass(frozen=True)
@@ -140,15 +156,31 @@ class ForceSummary:
     unchanged: int = 0
 
 
+@dataclass
+class DatasetSummary:
+    """Rows per dataset: how many confirming would create, restate and leave alone."""
+
+    slug: str
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
 @dataclass(frozen=True)
-class Change:
-    """One restatement shown in the preview: what, and its value before and after."""
+class PreviewRow:
+    """One row that confirming would create or change, with every value it sets."""
 
     row: int
+    action: str  # "new", "published again" (a withdrawn record revived) or "changed"
+    dataset: str
     force: str
-    what: str
-    old: str
+    period: str  # figures: start to end; incidents: the date it occurred
+    category: str
+    outcome: str
+    role: str
+    old: str  # the value now ('' for a new row)
     new: str
+    reference: str = ""  # incidents only
     also: str = ""  # other fields that change (source, note, summary...)
 
 
@@ -170,7 +202,11 @@ class Preview:
     validation: Validation
     plan: Plan | None = None
     forces: list[ForceSummary] = field(default_factory=list)
-    changes: list[Change] = field(default_factory=list)
+    datasets: list[DatasetSummary] = field(default_factory=list)
+    # (row, record or None, action) for every row confirming would write, in file order;
+    # described (PreviewRow) only a page at a time, so a large file costs no more to show.
+    entries: list[tuple] = field(default_factory=list)
+    force_names: dict[str, str] = field(default_factory=dict)
     unknown_forces: list[UnknownName] = field(default_factory=list)
 
     @property
@@ -189,9 +225,16 @@ class Preview:
     def unchanged(self) -> int:
         return len(self.plan.unchanged) if self.plan else 0
 
-    @property
-    def changes_hidden(self) -> int:
-        return max(self.updated - len(self.changes), 0)
+    def page(self, number, per_page: int = ROWS_PER_PAGE):
+        """One page of the rows confirming would create or change, each fully described."""
+        page = Paginator(self.entries, per_page).get_page(number)
+        page.object_list = [self._describe(*entry) for entry in page.object_list]
+        return page
+
+    def _describe(self, row, record, action: str) -> PreviewRow:
+        force = self.force_names.get(row.force, row.force) if row.force else "National (no force)"
+        describe = _figure_row if self.kind == "figures" else _incident_row
+        return describe(row, record, action, self.plan, force)
 
     @property
     def can_confirm(self) -> bool:
@@ -218,6 +261,25 @@ def build_preview(content: bytes, file_name: str, sheet: str | None = None) -> P
     return preview
 
 
+@transaction.atomic
+def commit(preview: Preview, content: bytes, staged: Staged, user, shown_version: str):
+    """Save a previewed file, only if the data is still as the preview showed it.
+
+    The data version is compared after the import lock is taken: an import or retraction
+    committed while this one waited for the lock moves the version on, so the editor is sent
+    back to a fresh preview instead of committing changes they were never shown.
+    """
+    lock_imports()
+    if not shown_version or shown_version != data_version():
+        raise DataMoved
+    result: ImportResult = pipeline.save(
+        preview.validation, content, staged.file_name, user=user, sheet=preview.sheet
+    )
+    if result.batch is not None:
+        aliases.attach_to_batch(result.batch, user)
+    return result
+
+
 def _unknown_forces(errors: list[RowError]) -> list[UnknownName]:
     rows: dict[str, list[int]] = defaultdict(list)
     suggestions: dict[str, tuple[str, ...]] = {}
@@ -230,64 +292,83 @@ def _unknown_forces(errors: list[RowError]) -> list[UnknownName]:
 
 def _summarise(preview: Preview, reference: Reference) -> None:
     plan = preview.plan
+    preview.force_names = reference.force_names
     by_force: dict[str, ForceSummary] = {}
+    by_dataset: dict[str, DatasetSummary] = {}
 
-    def summary(row) -> ForceSummary:
+    def count(row, what: str) -> None:
         name = reference.force_names.get(row.force) if row.force else "National (no force)"
-        return by_force.setdefault(name, ForceSummary(name))
+        for summary in (
+            by_force.setdefault(name, ForceSummary(name)),
+            by_dataset.setdefault(row.dataset, DatasetSummary(row.dataset)),
+        ):
+            setattr(summary, what, getattr(summary, what) + 1)
 
-    for row, _ in plan.new:
-        summary(row).created += 1
+    for row, record in plan.new:
+        count(row, "created")
+        preview.entries.append((row, record, "new" if record is None else "published again"))
     for row in plan.unchanged:
-        summary(row).unchanged += 1
+        count(row, "unchanged")
     for row, record in plan.changed:
-        force = summary(row)
-        force.updated += 1
-        if len(preview.changes) < CHANGES_SHOWN:
-            describe = _figure_change if plan.kind == "figures" else _incident_change
-            preview.changes.append(describe(row, record, plan, force.name))
+        count(row, "updated")
+        preview.entries.append((row, record, "changed"))
+    preview.entries.sort(key=lambda entry: entry[0].row)
     preview.forces = sorted(by_force.values(), key=lambda s: s.name)
+    preview.datasets = sorted(by_dataset.values(), key=lambda s: s.slug)
 
 
 def _value(count, status) -> str:
     return str(count) if count is not None else RETURN_STATUSES.label(status)
 
 
-def _breakdown(row: FigureRow) -> str:
-    parts = [
-        CATEGORIES.label(row.category) if row.category else "",
-        OUTCOMES.label(row.outcome) if row.outcome else "",
-        ROLES.label(row.role) if row.role else "",
-    ]
-    return " · ".join(p for p in parts if p) or "total"
-
-
-def _figure_change(row: FigureRow, figure, plan: Plan, force: str) -> Change:
-    new = figure_values(row, plan.sources)
-    also = [
-        label
-        for name, label in (("source_id", "source"), ("note", "note"))
-        if getattr(figure, name) != new[name]
-    ]
-    return Change(
+def _figure_row(row: FigureRow, figure, action: str, plan: Plan, force: str) -> PreviewRow:
+    also = ""
+    if action == "changed":
+        new = figure_values(row, plan.sources)
+        also = ", ".join(
+            label
+            for name, label in (("source_id", "source"), ("note", "note"))
+            if getattr(figure, name) != new[name]
+        )
+    return PreviewRow(
         row=row.row,
+        action=action,
+        dataset=row.dataset,
         force=force,
-        what=f"{row.dataset}, {row.period_start} to {row.period_end}, {_breakdown(row)}",
-        old=_value(figure.count, figure.status),
+        period=f"{row.period_start} to {row.period_end}",
+        category=CATEGORIES.label(row.category) if row.category else "all",
+        outcome=OUTCOMES.label(row.outcome) if row.outcome else "all",
+        role=ROLES.label(row.role) if row.role else "all",
+        old=_value(figure.count, figure.status) if action == "changed" else "",
         new=_value(row.count, row.status),
-        also=", ".join(also),
+        also=also,
     )
 
 
-def _incident_change(row: IncidentRow, incident, plan: Plan, force: str) -> Change:
-    new = incident_values(row)
-    changed = [name for name in new if getattr(incident, name) != new[name]]
-    old_outcomes = sorted(code for code, _ in plan.outcomes.get(incident.id, set()))
-    return Change(
+def _outcomes(codes) -> str:
+    return ", ".join(OUTCOMES.label(code) for code in sorted(codes)) or "no outcome"
+
+
+def _incident_row(row: IncidentRow, incident, action: str, plan: Plan, force: str) -> PreviewRow:
+    also = ""
+    old = ""
+    if action == "changed":
+        new = incident_values(row)
+        also = ", ".join(
+            name.replace("_", " ") for name in new if getattr(incident, name) != new[name]
+        )
+        old = _outcomes(code for code, _ in plan.outcomes.get(incident.id, set()))
+    return PreviewRow(
         row=row.row,
+        action=action,
+        dataset=row.dataset,
         force=force,
-        what=f"{row.dataset}, incident {row.reference}",
-        old=", ".join(OUTCOMES.label(c) for c in old_outcomes) or "no outcome",
-        new=", ".join(OUTCOMES.label(c) for c in sorted(row.outcomes)) or "no outcome",
-        also=", ".join(name.replace("_", " ") for name in changed),
+        period=str(row.occurred_on or "date not given"),
+        category=CATEGORIES.label(row.category) if row.category else "",
+        outcome="",
+        role=ROLES.label(row.role) if row.role else "",
+        old=old,
+        new=_outcomes(row.outcomes),
+        reference=row.reference,
+        also=also,
     )

@@ -51,6 +51,9 @@ INCIDENT_COLUMNS = (
 )
 INCIDENT_REQUIRED = ("dataset", "force", "reference")
 OUTCOME_SEPARATORS = (";", "~")
+# The dataset of the upload templates' example rows (breaches/imports/templates.py). No
+# dataset may have this slug, so a template uploaded unchanged can restate nothing.
+TEMPLATE_EXAMPLE_DATASET = "example-delete-this-row"
 # Invisible characters with no place in published text: control characters (tabs and line
 # breaks excepted; NUL cannot even be stored) and the bidirectional overrides and isolates
 # that make text display in another order than it is stored.
@@ -196,6 +199,14 @@ class RowValidator:
         if "__extra__" in values:
             row.error(
                 "", f"the row has more cells than the header has columns ({values['__extra__']!r})"
+            )
+            return None, row.errors
+        if cells.text(values.get("dataset")).lower() == TEMPLATE_EXAMPLE_DATASET:
+            # Only this error: the example's made-up force must not invite an alias.
+            row.error(
+                "dataset",
+                "this is the template's example row, not data: delete the row and put the "
+                "force's own rows in its place",
             )
             return None, row.errors
         _check_invisible(row)

@@ -30,6 +30,7 @@ from openpyxl import Workbook, load_workbook
 from breaches.imports.reference import Reference
 from breaches.imports.validation import parse
 from breaches.models import Figure, ImportBatch, Incident
+from breaches.versions import data_version
 
 from . import builders as b
 
@@ -516,7 +517,11 @@ def test_admin_upload_names_the_problem_and_saves_nothing(client, editor, stagin
         page = text(preview)
         assert b"confirm-import" not in preview.content
         # Even a hand-made confirm of the previewed file is refused.
-        confirm = {"token": token_of(preview), **({"sheet": case.sheet} if case.sheet else {})}
+        confirm = {
+            "token": token_of(preview),
+            "version": data_version(),
+            **({"sheet": case.sheet} if case.sheet else {}),
+        }
         assert client.post(reverse(CONFIRM), confirm).status_code == 400
     elapsed = time.monotonic() - started
     for fragment in case.expected:
@@ -579,7 +584,7 @@ def _confirm(client, data: bytes, name: str):
     uploaded = client.post(reverse(ADD), {"file": file})
     preview = client.get(uploaded["Location"])
     assert b"confirm-import" in preview.content, text(preview)[:2000]
-    done = client.post(reverse(CONFIRM), {"token": token_of(preview)})
+    done = client.post(reverse(CONFIRM), {"token": token_of(preview), "version": data_version()})
     assert done.status_code == 302
     return preview, done
 
@@ -673,7 +678,9 @@ def test_hostile_file_names_are_escaped_wherever_shown(client, editor, staging, 
     assert staged.parent == staging
     assert "." not in staged.name  # named by the user's id and the SHA-256 only
     preview = client.get(uploaded["Location"])
-    done = client.post(reverse(CONFIRM), {"token": token_of(preview)}, follow=True)
+    done = client.post(
+        reverse(CONFIRM), {"token": token_of(preview), "version": data_version()}, follow=True
+    )
     batch = ImportBatch.objects.get(uploaded_by=editor)
     assert batch.file_name == shown
     pages = {

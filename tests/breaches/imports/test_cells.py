@@ -256,3 +256,42 @@ def test_bounded_accepts_up_to_the_limit_and_strips():
 def test_bounded_rejects_over_the_limit():
     with pytest.raises(cells.CellError, match="longer than 10 characters"):
         cells.bounded("x" * 11, 10)
+
+
+@pytest.mark.parametrize(
+    ("cell", "fragments"),
+    [
+        (
+            "2025-31-04",
+            (
+                "is not a real date: read as yyyy-mm-dd, there is no month 31",
+                "read as yyyy-dd-mm, April 2025 has 30 days, not 31",
+            ),
+        ),
+        (
+            "2025-13-04",
+            (
+                "it looks yyyy-dd-mm (day and month swapped): if it means 13 April 2025, "
+                "write 2025-04-13",
+            ),
+        ),
+        (
+            "12/31/2025",
+            (
+                "read as dd/mm/yyyy, there is no month 31",
+                "it looks mm/dd/yyyy (day and month swapped): if it means 31 December 2025, "
+                "write 31/12/2025",
+            ),
+        ),
+        ("31/02/2025", ("read as dd/mm/yyyy, February 2025 has 28 days, not 31",)),
+        ("2024-02-30", ("February 2024 has 29 days, not 30",)),
+        ("Jan 2014", ("is not a date",)),
+    ],
+)
+def test_date_errors_name_the_formats_and_what_a_swapped_date_would_mean(cell, fragments):
+    with pytest.raises(cells.CellError) as problem:
+        cells.date(cell)
+    message = str(problem.value)
+    for fragment in fragments:
+        assert fragment in message
+    assert "accepted formats: ISO yyyy-mm-dd (2015-12-31), UK dd/mm/yyyy (31/12/2015" in message

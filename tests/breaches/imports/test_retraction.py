@@ -3,6 +3,7 @@
 import threading
 
 import pytest
+from bs4 import BeautifulSoup
 from django.apps import apps
 from django.contrib.auth.models import Group, User
 from django.db import connection
@@ -230,3 +231,28 @@ def test_two_editors_confirming_the_same_file_at_once_make_one_set_of_records():
     assert ImportBatch.objects.count() == batches_before + 1
     assert Figure.objects.filter(dataset__slug="bbw-2016", category="pnc-misuse").count() == 2
     assert total(category="pnc-misuse").count == 9
+
+
+@pytest.mark.django_db
+def test_a_batch_whose_figures_a_later_retraction_withdrew_says_which(client, editor):
+    created = load(figures({"category": "pnc-misuse", "count": 4}))
+    restated = load(figures({"category": "pnc-misuse", "count": 6}))
+    retract_batch(created.pk)  # its figure was restated since: kept as the later batch set it
+    withdrawing = retract_batch(restated.pk).retraction  # nothing earlier left to restore
+    assert total(category="pnc-misuse", manager=Figure.all_objects).retracted_by == withdrawing
+    page = client.get(reverse("admin:breaches_importbatch_change", args=[created.pk]))
+    soup = BeautifulSoup(page.content, "html.parser")
+    withdrawals = soup.find(class_="field-withdrawals").get_text(" ", strip=True)
+    assert (
+        f"1 figures withdrawn by batch {withdrawing.pk} (the retraction of batch {restated.pk})"
+        in " ".join(withdrawals.split())
+    )
+    link = soup.find(class_="field-withdrawals").find("a")
+    assert link["href"] == reverse("admin:breaches_importbatch_change", args=[withdrawing.pk])
+    published = soup.find(id="batch-created-figures").tbody.tr.find_all("td")[-1]
+    assert published.get_text(" ", strip=True) == f"withdrawn by batch {withdrawing.pk}"
+    # A batch none of whose rows were withdrawn says so, rather than "0".
+    current = load(figures({"category": "misdirected", "count": 2}))
+    page = client.get(reverse("admin:breaches_importbatch_change", args=[current.pk]))
+    field = BeautifulSoup(page.content, "html.parser").find(class_="field-withdrawals")
+    assert "none: every row this batch wrote is published or restated" in field.get_text()

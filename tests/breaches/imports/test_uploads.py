@@ -8,15 +8,18 @@ import zipfile
 import pytest
 from bs4 import BeautifulSoup
 from django.apps import apps
-from django.contrib.auth.models import Group, User
+from django.contrib.admin.models import LogEntry
+from django.contrib.auth.models import Group, Permission, User
 from django.core import signing
+from django.test import Client
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
 from breaches.imports import uploads
 from breaches.imports.reference import Reference
 from breaches.imports.validation import parse
-from breaches.models import Figure, FigureRevision, ForceAlias, ImportBatch, Incident
+from breaches.models import Figure, FigureRevision, Force, ForceAlias, ImportBatch, Incident
+from breaches.versions import data_version
 
 pytestmark = pytest.mark.django_db
 
@@ -65,6 +68,32 @@ def token_of(response) -> str:
     return BeautifulSoup(response.content, "html.parser").find("input", {"name": "token"})["value"]
 
 
+def confirm_data(response) -> dict:
+    """What the preview's Confirm button posts (token, sheet and the data version shown)."""
+    form = BeautifulSoup(response.content, "html.parser").find(
+        "form", action=reverse("admin:breaches_importbatch_confirm")
+    )
+    if form is None:  # no button (nothing to import): what a hand-made post would send
+        return {"token": token_of(response), "version": data_version()}
+    hidden = form.find_all("input", type="hidden")
+    return {field["name"]: field.get("value", "") for field in hidden}
+
+
+def confirm(client, response, **kwargs):
+    return client.post(
+        reverse("admin:breaches_importbatch_confirm"), confirm_data(response), **kwargs
+    )
+
+
+def table(response, table_id: str) -> list[list[str]]:
+    """The body cells of a table on the page, row by row."""
+    found = BeautifulSoup(response.content, "html.parser").find(id=table_id)
+    return [
+        [" ".join(cell.get_text().split()) for cell in tr.find_all(["th", "td"])]
+        for tr in found.tbody.find_all("tr")
+    ]
+
+
 def text(response) -> str:
     return " ".join(BeautifulSoup(response.content, "html.parser").get_text().split())
 
@@ -97,16 +126,21 @@ def test_preview_shows_what_would_change_and_writes_nothing(client, editor, stag
     page = text(response)
     assert "Nothing has been saved yet" in page
     assert "Confirming will create 1, update 1 and leave 0 unchanged" in page
-    forces = BeautifulSoup(response.content, "html.parser").find(id="upload-forces")
-    rows = [[c.get_text() for c in tr.find_all("td")] for tr in forces.tbody.find_all("tr")]
-    assert rows == [["Surrey Police", "1", "0", "0"], ["West Midlands Police", "0", "1", "0"]]
-    change = BeautifulSoup(response.content, "html.parser").find(id="upload-changes")
-    assert [td.get_text() for td in change.tbody.tr.find_all("td")][:5] == [
-        "2",
-        "West Midlands Police",
-        "bbw-2016, 2011-06-01 to 2015-12-31, total",
-        "488",
-        "→ 500",
+    assert table(response, "upload-forces") == [
+        ["Surrey Police", "1", "0", "0"],
+        ["West Midlands Police", "0", "1", "0"],
+    ]
+    assert table(response, "upload-datasets") == [["bbw-2016", "1", "1", "0"]]
+    # Every row to be written, in file order, with its breakdown and value.
+    assert table(response, "upload-rows") == [
+        [
+            *("2", "changed", "bbw-2016", "West Midlands Police", "2011-06-01 to 2015-12-31"),
+            *("all", "all", "all", "488", "→ 500", "source, note"),
+        ],
+        [
+            *("3", "new", "bbw-2016", "Surrey Police", "2011-06-01 to 2015-12-31"),
+            *("Police National Computer misuse", "all", "all", "–", "7", ""),
+        ],
     ]
     assert snapshot() == before  # not even a batch
     assert len(list(staging.iterdir())) == 1
@@ -115,7 +149,7 @@ def test_preview_shows_what_would_change_and_writes_nothing(client, editor, stag
 def test_confirm_saves_in_one_batch_with_the_original_file(client, editor):
     content = figure_file()
     response = preview(client, content)
-    done = client.post(reverse("admin:breaches_importbatch_confirm"), {"token": token_of(response)})
+    done = confirm(client, response)
     batch = ImportBatch.objects.get(uploaded_by=editor)
     assert done["Location"] == reverse("admin:breaches_importbatch_change", args=[batch.pk])
     assert (batch.kind, batch.created, batch.updated, batch.unchanged) == ("figures", 1, 1, 0)
@@ -135,14 +169,12 @@ def test_confirm_saves_in_one_batch_with_the_original_file(client, editor):
 def test_uploading_the_same_file_again_changes_nothing(client, editor):
     content = figure_file()
     first = preview(client, content)
-    client.post(reverse("admin:breaches_importbatch_confirm"), {"token": token_of(first)})
+    confirm(client, first)
     before = snapshot()
     again = preview(client, content)
     assert "Nothing to import: every row is already stored exactly as in the file" in text(again)
     assert b"confirm-import" not in again.content
-    done = client.post(
-        reverse("admin:breaches_importbatch_confirm"), {"token": token_of(again)}, follow=True
-    )
+    done = confirm(client, again, follow=True)
     assert "Nothing changed: all 2 rows of return.csv are already stored" in text(done)
     assert snapshot() == before
 
@@ -235,10 +267,7 @@ def test_bad_files_say_what_is_wrong_and_change_nothing(client, editor, content,
         assert fragment in page
     assert b"confirm-import" not in response.content
     # Even a hand-made confirm of the previewed file is refused.
-    confirm = client.post(
-        reverse("admin:breaches_importbatch_confirm"), {"token": token_of(response)}
-    )
-    assert confirm.status_code == 400
+    assert confirm(client, response).status_code == 400
     assert snapshot() == before
 
 
@@ -291,7 +320,7 @@ def test_windows_1252_semicolons_and_uk_dates(client, editor):
     ).encode("cp1252")
     response = preview(client, content)
     assert "update 1" in text(response)
-    client.post(reverse("admin:breaches_importbatch_confirm"), {"token": token_of(response)})
+    confirm(client, response)
     surrey = Figure.objects.get(
         dataset__slug="bbw-2016", force__name="Surrey Police", outcome=None, category=None
     )
@@ -328,34 +357,143 @@ def test_xlsx_sheet_choice_with_real_dates_and_serials(client, editor):
     )
     assert "Confirming will create 0, update 1" in text(chosen)  # 42369 is 2015-12-31
     assert "202→ 210" in text(chosen)
-    confirm_form = BeautifulSoup(chosen.content, "html.parser").find(
-        "form", action=reverse("admin:breaches_importbatch_confirm")
-    )
-    client.post(
-        reverse("admin:breaches_importbatch_confirm"),
-        {
-            "token": token_of(chosen),
-            "sheet": confirm_form.find("input", {"name": "sheet"})["value"],
-        },
-    )
+    assert confirm_data(chosen)["sheet"] == "figures"
+    confirm(client, chosen)
     assert ImportBatch.objects.get(uploaded_by=editor).sheet == "figures"
 
 
+ALIAS = "admin:breaches_importbatch_alias"
+
+
+def alias_post(client, response, name, force, **extra):
+    data = {"token": token_of(response), "alias": name, "force": force, **extra}
+    return client.post(reverse(ALIAS), data, follow=True)
+
+
 def test_an_unknown_name_can_become_an_alias_from_the_preview(client, editor):
-    content = (HEADER + "bbw-2016,Surrey Pol,2011-06-01,2015-12-31,,,,202,,FOI\n").encode()
+    content = (HEADER + "bbw-2016,Met Police,2011-06-01,2015-12-31,,,,202,,FOI\n").encode()
     response = preview(client, content)
     form = BeautifulSoup(response.content, "html.parser").find("form", class_="alias-form")
-    assert form.find("input", {"name": "alias"})["value"] == "Surrey Pol"
-    surrey = form.find("option", selected=True)
-    assert surrey.get_text() == "Surrey Police"  # the nearest name is preselected
-    rechecked = client.post(
-        reverse("admin:breaches_importbatch_alias"),
-        {"token": token_of(response), "alias": "Surrey Pol", "force": surrey["value"]},
-        follow=True,
+    assert form.find("input", {"name": "alias"})["value"] == "Met Police"
+    # Nothing is chosen for the editor; the closest names are offered first.
+    assert form.find("option", selected=True).get_text() == "Choose…"
+    assert form.find("option", selected=True)["value"] == ""
+    closest = form.find("optgroup", label="Closest names").find_all("option")
+    assert closest[0].get_text() == "Metropolitan Police Service"
+    assert form.find("option", value="not-a-force").get_text() == "not a force: fix the file"
+    kent = Force.objects.get(slug="kent")
+    before = snapshot()
+
+    # Choosing a force asks first, naming both sides; nothing is added yet.
+    asked = alias_post(client, response, "Met Police", kent.pk)
+    assert "'Met Police' will be read as Kent Police in every future upload." in text(
+        asked
+    ).replace("‘", "'").replace("’", "'")
+    assert "Kent Police's public page will list" in text(asked).replace("’", "'")
+    assert snapshot() == before
+    # Going back instead, and choosing the right force, confirmed.
+    met = Force.objects.get(slug="metropolitan")
+    done = alias_post(client, response, "Met Police", met.pk, confirm="yes")
+    assert (
+        "'Met Police' will be read as Metropolitan Police Service in every future upload."
+        in text(done)
     )
-    assert "'Surrey Pol' is now an alias of Surrey Police." in text(rechecked)
-    assert "Confirming will create 0, update 1" in text(rechecked)
-    assert ForceAlias.objects.get(alias="Surrey Pol").force.name == "Surrey Police"
+    assert "Confirming will create 1, update 0" in text(done)
+    alias = ForceAlias.objects.get(alias="Met Police")
+    assert (alias.force, alias.added_by, alias.file_name) == (met, editor, "return.csv")
+    assert alias.file_sha256 == uploads.sha256(content)
+    assert alias.added_at is not None
+    assert alias.batch is None
+    assert table(done, "aliases-added")[0][:2] == ["Met Police", "Metropolitan Police Service"]
+
+    # Confirming the file links the alias to its batch, whose page lists it.
+    confirmed = confirm(client, done, follow=True)
+    batch = ImportBatch.objects.get(uploaded_by=editor)
+    alias.refresh_from_db()
+    assert alias.batch == batch
+    rows = table(confirmed, "batch-aliases")
+    assert rows[0][:3] == ["Met Police", "Metropolitan Police Service", "editor"]
+    assert rows[0][4:] == ["return.csv", "Remove alias"]
+
+
+def test_an_alias_added_by_mistake_is_removed_from_the_batch_page(client, editor):
+    content = (HEADER + "bbw-2016,Met Police,2011-06-01,2015-12-31,,,,202,,FOI\n").encode()
+    response = preview(client, content)
+    kent = Force.objects.get(slug="kent")
+    done = alias_post(client, response, "Met Police", kent.pk, confirm="yes")
+    confirm(client, done)
+    batch = ImportBatch.objects.get(uploaded_by=editor)
+    alias = ForceAlias.objects.get(alias="Met Police")
+    remove = reverse("admin:breaches_importbatch_remove_alias", args=[alias.pk])
+    page = client.get(reverse("admin:breaches_importbatch_change", args=[batch.pk]))
+    form = BeautifulSoup(page.content, "html.parser").find("form", id=f"remove-alias-{alias.pk}")
+    assert form["action"] == remove
+    assert form.find("input", {"name": "csrfmiddlewaretoken"})
+
+    assert client.get(remove).status_code == 405  # GET never writes
+    removed = client.post(remove, follow=True)
+    assert removed.redirect_chain[-1][0] == reverse(
+        "admin:breaches_importbatch_change", args=[batch.pk]
+    )
+    assert "'Met Police' is no longer read as Kent Police" in text(removed)
+    assert not ForceAlias.objects.filter(pk=alias.pk).exists()
+    assert LogEntry.objects.filter(object_repr="Met Police → Kent Police").exists()
+    assert "Met Police" not in str(Reference.load().forces)
+    again = client.post(remove, follow=True)
+    assert "That alias was already removed: nothing changed." in text(again)
+
+
+def test_removing_an_alias_needs_the_permission_and_a_csrf_token(client, editor):
+    response = preview(
+        client, (HEADER + "bbw-2016,Met Police,2011-06-01,2015-12-31,,,,202,,FOI\n").encode()
+    )
+    met = Force.objects.get(slug="metropolitan")
+    alias_post(client, response, "Met Police", met.pk, confirm="yes")
+    alias = ForceAlias.objects.get(alias="Met Police")
+    remove = reverse("admin:breaches_importbatch_remove_alias", args=[alias.pk])
+    csrf_client = Client(enforce_csrf_checks=True)
+    csrf_client.force_login(editor)
+    assert csrf_client.post(remove).status_code == 403
+    viewer = User.objects.create_user("viewer", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_importbatch"))
+    client.force_login(viewer)
+    assert client.post(remove).status_code == 403
+    assert ForceAlias.objects.filter(pk=alias.pk).exists()
+    # Aliases from the reference data are not removed from here.
+    client.force_login(editor)
+    reference_alias = ForceAlias.objects.get(alias="The Met")
+    refused = client.post(
+        reverse("admin:breaches_importbatch_remove_alias", args=[reference_alias.pk])
+    )
+    assert refused.status_code == 403
+    assert ForceAlias.objects.filter(pk=reference_alias.pk).exists()
+
+
+@pytest.mark.parametrize(
+    ("force", "message"),
+    [
+        ("", "Choose the force this name stands for, or 'not a force: fix the file'."),
+        ("not-a-force", "No alias added. Correct 'Narnia Constabulary' in the file"),
+        ("99999", "Choose a force from the list."),
+        ("kent; drop table", "Choose a force from the list."),
+    ],
+)
+def test_no_alias_without_a_chosen_force(client, editor, force, message):
+    content = (HEADER + "bbw-2016,Narnia Constabulary,2011-06-01,2015-12-31,,,,2,,FOI\n").encode()
+    response = preview(client, content)
+    before = snapshot()
+    page = alias_post(client, response, "Narnia Constabulary", force, confirm="yes")
+    assert message in text(page)
+    assert snapshot() == before
+
+
+def test_an_existing_alias_is_a_form_error_naming_its_force(client, editor):
+    content = (HEADER + "bbw-2016,Met Police,2011-06-01,2015-12-31,,,,202,,FOI\n").encode()
+    response = preview(client, content)
+    kent = Force.objects.get(slug="kent")
+    page = alias_post(client, response, "the met", kent.pk, confirm="yes")
+    assert "'the met' is already an alias of Metropolitan Police Service." in text(page)
+    assert not ForceAlias.objects.filter(alias="the met").exists()
 
 
 def test_incidents_upload(client, editor):
@@ -367,7 +505,7 @@ def test_incidents_upload(client, editor):
     response = preview(client, content)
     assert "read as a file of incidents" in text(response)
     assert "Confirming will create 2, update 0" in text(response)
-    client.post(reverse("admin:breaches_importbatch_confirm"), {"token": token_of(response)})
+    confirm(client, response)
     incident = Incident.objects.get(reference="PSD-2")
     assert sorted(incident.outcomes.values_list("outcome", flat=True)) == ["resigned", "warning"]
 
@@ -409,19 +547,51 @@ def test_staged_names_come_from_user_and_hash_only(editor, staging):
     assert staged.file_name == "name.csv"
 
 
+TEMPLATE_EXAMPLE = "this is the template's example row, not data: delete the row"
+
+
 @pytest.mark.parametrize("kind", ["figures", "incidents"])
-def test_templates_download_and_their_example_rows_validate(client, editor, kind):
+def test_templates_download_and_their_example_rows_cannot_be_imported(client, editor, kind):
     as_csv = client.get(reverse("admin:breaches_importbatch_template", args=[kind, "csv"]))
     assert as_csv["Content-Disposition"] == f'attachment; filename="{kind}-template.csv"'
     validation = parse(as_csv.content, "t.csv", Reference.load())
-    assert (validation.kind, validation.errors, len(validation.rows)) == (kind, [], 1)
+    assert validation.kind == kind
+    assert [(e.row, e.column) for e in validation.errors] == [(2, "dataset")]
+    assert validation.errors[0].message.startswith(TEMPLATE_EXAMPLE)
     as_xlsx = client.get(reverse("admin:breaches_importbatch_template", args=[kind, "xlsx"]))
     workbook = load_workbook(io.BytesIO(as_xlsx.content))
-    assert workbook.sheetnames == [kind, "vocabularies"]
+    assert workbook.sheetnames == [kind, "vocabularies", "instructions"]
     codes = [row[1] for row in workbook["vocabularies"].iter_rows(values_only=True)]
     assert {"unauthorised-access", "dismissed", "officer", "refused"} <= set(codes)
     validation = parse(as_xlsx.content, "t.xlsx", Reference.load())
-    assert (validation.errors, len(validation.rows)) == ([], 1)
+    assert [(e.row, e.column) for e in validation.errors] == [(2, "dataset")]
+    # The template with its example row changes nothing, and offers no alias to add.
+    before = snapshot()
+    for content, name in ((as_csv.content, "t.csv"), (as_xlsx.content, "t.xlsx")):
+        page = preview(client, content, name)
+        assert TEMPLATE_EXAMPLE in text(page)
+        assert b"confirm-import" not in page.content
+        assert b"alias-form" not in page.content
+        assert confirm(client, page).status_code == 400
+    assert snapshot() == before
+
+
+def test_a_template_with_its_example_row_replaced_imports(client, editor):
+    template = client.get(reverse("admin:breaches_importbatch_template", args=["figures", "csv"]))
+    header = template.content.decode("utf-8-sig").splitlines()[0]
+    columns = header.split(",")
+    values = dict.fromkeys(columns, "")
+    values.update(
+        dataset="bbw-2016",
+        force="Surrey Police",
+        period_start="2011-06-01",
+        period_end="2015-12-31",
+        category="pnc-misuse",
+        count="9",
+        source_title="Surrey FOI",
+    )
+    content = (header + "\n" + ",".join(values[c] for c in columns) + "\n").encode()
+    assert "Confirming will create 1, update 0" in text(preview(client, content))
 
 
 def test_an_xlsx_over_the_row_limit_is_refused_whole(client, editor, settings):
@@ -443,11 +613,81 @@ def test_confirm_refuses_when_the_data_changed_since_the_preview(client, editor)
     }
     # Meanwhile another upload lands.
     other = figure_file(count=777)
-    client.post(
-        reverse("admin:breaches_importbatch_confirm"), {"token": token_of(preview(client, other))}
-    )
+    confirm(client, preview(client, other))
     before = snapshot()
     late = client.post(reverse("admin:breaches_importbatch_confirm"), data)
     assert late.status_code == 409
     assert "The published data changed since this preview" in text(late)
     assert snapshot() == before
+
+
+def test_the_preview_names_the_date_formats_for_an_impossible_date(client, editor):
+    content = (HEADER + "bbw-2016,Surrey Police,2025-31-04,2025-12-31,,,,2,,FOI\n").encode()
+    errors = table(preview(client, content), "upload-errors")
+    assert errors[0][:3] == ["2", "period_start", "2025-31-04"]
+    assert (
+        "period start is not a real date: read as yyyy-mm-dd, there is no month 31"
+        in (errors[0][3])
+    )
+    assert "ISO yyyy-mm-dd (2015-12-31), UK dd/mm/yyyy (31/12/2015" in errors[0][3]
+
+
+def test_a_large_preview_is_paged_with_every_value(client, editor):
+    rows = [
+        f"bbw-2016,,2020-01-{day:02d},2020-01-{day:02d},,,{role},{day},,FOI\n"
+        for day in range(1, 29)
+        for role in ("officer", "staff", "pcso", "volunteer", "contractor", "")
+    ]  # 168 national figures, all new
+    response = preview(client, (HEADER + "".join(rows)).encode())
+    assert "Every row that will be created or changed (168; rows 1–100 shown)" in text(response)
+    first = table(response, "upload-rows")
+    assert len(first) == 100
+    assert first[0] == [
+        *("2", "new", "bbw-2016", "National (no force)", "2020-01-01 to 2020-01-01"),
+        *("all", "all", "Police officer", "–", "1", ""),
+    ]
+    assert table(response, "upload-datasets") == [["bbw-2016", "168", "0", "0"]]
+    nav = BeautifulSoup(response.content, "html.parser").find(id="rows-pages")
+    assert "page 1 of 2" in nav.get_text()
+    href = nav.find("a", string=re.compile("next"))["href"]  # "?token=...&page=2#..."
+    second = client.get(reverse("admin:breaches_importbatch_preview") + href.split("#")[0])
+    rest = table(second, "upload-rows")
+    assert len(rest) == 68
+    assert rest[-1][:2] == ["169", "new"]
+    assert rest[-1][7:10] == ["all", "–", "28"]
+    # A page number past the end shows the last page, never an error.
+    last = client.get(
+        reverse("admin:breaches_importbatch_preview"), {"token": token_of(response), "page": "99"}
+    )
+    assert len(table(last, "upload-rows")) == 68
+
+
+def test_incident_rows_show_their_reference_date_and_outcomes(client, editor):
+    content = (
+        b"dataset,force,reference,occurred_on,category,role,outcome,summary\n"
+        b"bbw-2016,Surrey Police,PSD-9,2015-03-01,pnc-misuse,staff,Sacked; caution,Looked\n"
+    )
+    assert table(preview(client, content), "upload-rows") == [
+        [
+            *("2", "new", "bbw-2016", "Surrey Police", "PSD-9", "2015-03-01"),
+            *("Police National Computer misuse", "Police staff", "–", "Caution, Dismissed", ""),
+        ]
+    ]
+
+
+def test_a_confirm_without_the_version_is_refused_and_saves_nothing(client, editor):
+    response = preview(client, figure_file())
+    before = snapshot()
+    refused = client.post(
+        reverse("admin:breaches_importbatch_confirm"), {"token": token_of(response)}
+    )
+    assert refused.status_code == 400
+    assert "does not say which preview it confirms: nothing was saved" in text(refused)
+    assert b"confirm-import" in refused.content  # a fresh preview to confirm from
+    assert snapshot() == before
+    empty = client.post(
+        reverse("admin:breaches_importbatch_confirm"), {**confirm_data(response), "version": ""}
+    )
+    assert empty.status_code == 400
+    assert snapshot() == before
+    assert confirm(client, response).status_code == 302
