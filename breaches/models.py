@@ -19,6 +19,16 @@ def _in_vocabulary(field: str, codes: list[str], *, nullable: bool = True) -> Q:
     return condition | Q(**{f"{field}__isnull": True}) if nullable else condition
 
 
+class DatasetQuerySet(models.QuerySet):
+    def featured(self) -> "Dataset | None":
+        """The dataset a page shows when none is chosen: settings.FEATURED_DATASET, or else the
+        latest published one if that is missing; None when there is no dataset at all."""
+        return (
+            self.filter(slug=settings.FEATURED_DATASET).first()
+            or self.order_by("-published_on", "slug").first()
+        )
+
+
 class Dataset(models.Model):
     """One FOI request or publication, with its own definition, unit and period."""
 
@@ -34,6 +44,8 @@ class Dataset(models.Model):
     definition = models.TextField(help_text="What was asked for and counted.")
     caveat = models.TextField(blank=True, help_text="Shown wherever the dataset's figures are.")
     url = models.URLField(max_length=500, verbose_name="URL")
+
+    objects = DatasetQuerySet.as_manager()
 
     class Meta:
         ordering = ["-published_on", "slug"]

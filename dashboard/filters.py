@@ -6,7 +6,6 @@ so views check `filterset.is_valid()` rather than silently showing everything.
 
 import django_filters
 from django import forms
-from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchVector
 
 from breaches.models import Dataset, Figure, Force, Incident
@@ -46,13 +45,6 @@ def _outcome_choices():
         )
         for group in OUTCOME_GROUPS.terms
     ]
-
-
-def default_dataset_slug() -> str:
-    """The featured dataset, or the latest one if it is missing; '' when there are none."""
-    featured = Dataset.objects.filter(slug=settings.FEATURED_DATASET)
-    dataset = featured.first() or Dataset.objects.order_by("-published_on").first()
-    return dataset.slug if dataset else ""
 
 
 class PeriodFilter(django_filters.Filter):
@@ -120,7 +112,8 @@ class LeagueFilter(django_filters.FilterSet):
         # submit silently switches dataset.
         if data is not None and not data.get("dataset"):
             data = data.copy()
-            data["dataset"] = default_dataset_slug()
+            featured = Dataset.objects.featured()
+            data["dataset"] = featured.slug if featured else ""
         super().__init__(data, *args, **kwargs)
 
     def selected(self, name: str, default=None):

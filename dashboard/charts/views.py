@@ -32,6 +32,7 @@ from config.security import embeddable
 
 from ..exports import neutralise
 from ..models import PinnedChart, pin_id
+from ..responses import no_data
 from .builders import build_figure, value_text
 from .cache import cache_key, live_chart
 from .data import ChartData
@@ -54,6 +55,8 @@ def _parse(request, query=None):
         problems = form.error_summary()
         return None, render(request, "400.html", {"problems": problems}, status=400)
     state = form.state()
+    if not state.dataset and not state.forces:  # no dataset, or no figures, loaded yet
+        return None, no_data(request)
     if request.META.get("QUERY_STRING", "") != state.query_string():
         return None, redirect(f"{request.path}?{state.query_string()}")
     return state, None
@@ -207,6 +210,8 @@ def pin(request):
     if not form.is_valid():
         return render(request, "400.html", {"problems": form.error_summary()}, status=400)
     state = form.state()
+    if not state.dataset and not state.forces:
+        return no_data(request)
     data, _figure = live_chart(state)
     frozen = data.as_json()
     pinned, created = PinnedChart.objects.get_or_create(
