@@ -150,6 +150,21 @@ class Source(models.Model):
         return f"{self.title} ({self.publisher})" if self.publisher else self.title
 
 
+class DataGeneration(models.Model):
+    """One row counting the committed changes to published data (breaches/versions.py).
+
+    Every writer moves it on commit (imports, retractions, the reference-data loader, a
+    restore), and the data version includes it, so cached pages and charts follow at once.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    value = models.BigIntegerField(default=0)
+    changed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"generation {self.value}"
+
+
 class ImportBatch(models.Model):
     """One import of one file: who, when, what file, and what it did.
 

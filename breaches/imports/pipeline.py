@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 
+from ..versions import data_changed
 from .reference import Reference
 from .rows import Validation
 from .saving import ImportResult, save_figures, save_incidents
@@ -31,7 +32,7 @@ def save(
 ) -> ImportResult:
     """Save a valid file's rows, keeping the original file on the batch."""
     saver = save_figures if validation.kind == "figures" else save_incidents
-    return saver(
+    result = saver(
         validation.rows,
         file_name=file_name,
         sha256=sha256(content),
@@ -39,3 +40,5 @@ def save(
         content=content,
         sheet=sheet or "",
     )
+    data_changed()
+    return result

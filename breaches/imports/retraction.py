@@ -23,6 +23,7 @@ from ..models import (
     IncidentRevision,
     Outcome,
 )
+from ..versions import data_changed
 from .saving import FIGURE_VALUE_FIELDS, INCIDENT_VALUE_FIELDS, incident_snapshot, lock_imports
 from .saving import refresh_returns as _refresh_returns
 
@@ -66,6 +67,7 @@ def retract_batch(batch_id: int, *, user=None) -> RetractionResult:
     kept = max(batch.created + batch.updated - restored - withdrawn, 0)
     retraction.updated, retraction.withdrawn, retraction.unchanged = restored, withdrawn, kept
     retraction.save(update_fields=["updated", "withdrawn", "unchanged"])
+    data_changed()
     return RetractionResult(retraction, restored, withdrawn, kept)
 
 

@@ -62,6 +62,12 @@ def _parse(request, query=None):
     return state, None
 
 
+def absolute_url(path: str) -> str:
+    """`path` on the site's public address (settings.SITE_URL), never on the request's host:
+    pinned pages are cached for good, and must not keep the first visitor's scheme and host."""
+    return settings.SITE_URL + path
+
+
 def _context(request, data: ChartData, figure: dict, *, page: str, embed: str, **extra) -> dict:
     """What every chart template shows: rows as read, summary, share links and embed code."""
     value_format = "{:,.1f}" if data.chart != "league" or data.state.get("metric") else "{:,.0f}"
@@ -69,7 +75,7 @@ def _context(request, data: ChartData, figure: dict, *, page: str, embed: str, *
         value_format = "{:,.1f}%"
     rows = [{**row, "value_text": value_text(row, value_format)} for row in data.rows]
     table = pivot(data, value_format) if data.chart in ("outcomes", "categories") else None
-    page_url = request.build_absolute_uri(page)
+    page_url = absolute_url(page)
     pin = extra.get("pin")
     image = (
         reverse("dashboard:pinned-image", args=[pin.id]) if pin else static("img/og-generic.png")
@@ -84,8 +90,8 @@ def _context(request, data: ChartData, figure: dict, *, page: str, embed: str, *
         "summary": summary(data),
         "page_url": page_url,
         "full_url": page_url,
-        "image_url": request.build_absolute_uri(image),
-        "embed_code": _embed_code(request, embed, data.title),
+        "image_url": absolute_url(image),
+        "embed_code": _embed_code(embed, data.title),
         "citation": (
             f"Source: {publishers}, via Police Data Breaches, “{data.title}”, data as of {as_of}. "
             f"Caveats: {data.caveat} {page_url}"
@@ -94,9 +100,9 @@ def _context(request, data: ChartData, figure: dict, *, page: str, embed: str, *
     }
 
 
-def _embed_code(request, path: str, title: str) -> str:
-    src = escape(request.build_absolute_uri(path))
-    script = escape(request.build_absolute_uri(static("js/embed-resize.js")))
+def _embed_code(path: str, title: str) -> str:
+    src = escape(absolute_url(path))
+    script = escape(absolute_url(static("js/embed-resize.js")))
     return (
         f'<iframe src="{src}" title="{escape(title)}" width="100%" height="620" '
         f'style="border:0" loading="lazy" data-breaches-chart></iframe>'
@@ -254,7 +260,7 @@ def _pinned_page(request, pin_id_: str, template: str):
             pin=pinned,
             live_url=live,
             live_embed_code=_embed_code(
-                request, f"{reverse('dashboard:chart-embed')}?{pinned.query_string}", data.title
+                f"{reverse('dashboard:chart-embed')}?{pinned.query_string}", data.title
             ),
         )
         body = render(request, template, context).content
