@@ -32,6 +32,7 @@ from breaches.imports.validation import parse
 from breaches.models import Figure, ImportBatch, Incident
 
 from . import builders as b
+from .profiles import examples
 
 pytestmark = pytest.mark.django_db
 
@@ -736,7 +737,7 @@ def test_parsing_a_damaged_file_never_raises():
     reference = Reference.load()
     seen = {"valid": 0, "refused": 0}
 
-    @hypothesis.settings(max_examples=1000, deadline=None, derandomize=True, database=None)
+    @hypothesis.settings(max_examples=examples(ci=250))  # the rest from the loaded profile
     @given(damaged_files())
     def answers_with_problems(damaged):
         name, data = damaged
