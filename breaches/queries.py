@@ -1,6 +1,6 @@
 """Read logic over published figures: the Figure manager's queryset methods.
 
-Every dashboard reads figures through these methods, so the rules of DESIGN.md section 2
+Every dashboard reads figures through these methods, so the rules of docs/design.md section 2
 (never sum overlapping breakdowns, sums are exact only when the breakdown is complete,
 rates use the nearest workforce figure) live here once.
 """

@@ -1,6 +1,6 @@
 """Query-string filters (django-filter): each page's URL is its permalink.
 
-Invalid values are answered with a 400 page naming the parameter (DESIGN.md section 5),
+Invalid values are answered with a 400 page naming the parameter (docs/design.md section 5),
 so views check `filterset.is_valid()` rather than silently showing everything.
 """
 

@@ -7,7 +7,7 @@ from . import exports
 
 
 def bad_request(request, problems: list[str]):
-    """400 page naming each invalid parameter (DESIGN.md section 5: never a 500)."""
+    """400 page naming each invalid parameter (docs/design.md section 5: never a 500)."""
     return render(request, "400.html", {"problems": problems}, status=400)
 
 

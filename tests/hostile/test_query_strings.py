@@ -1,4 +1,4 @@
-"""Generated hostile query strings on every public view: never a 500 (DESIGN.md section 5).
+"""Generated hostile query strings on every public view: never a 500 (docs/design.md section 5).
 
 Hypothesis builds each query string from the parameter names the pages know, with values
 that are known codes, known codes mixed with junk, random unicode, huge, empty or repeated,
