@@ -64,7 +64,7 @@ test: install-test chromium redis-server $(AXE) lint
 	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS); status=$$?; $(DB_STOP_IF_UNUSED); exit $$status
 
 # The long randomised sweep of hostile inputs (tests/hostile/), remembering what it found in
-# Hypothesis's example database (.hypothesis/): FUZZ_EXAMPLES per view, 20,000 by default.
+# Hypothesis's example database (.hypothesis/): FUZZ_EXAMPLES per property, 5,000 by default.
 fuzz: install-test
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest tests/hostile $(PYTEST_ARGS); \
 	status=$$?; $(DB_STOP_IF_UNUSED); exit $$status

@@ -16,7 +16,7 @@ from hypothesis.database import DirectoryBasedExampleDatabase
 
 ROOT = Path(__file__).resolve().parents[2]
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
-FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", 20_000))
+FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", 5_000))
 SLOW_DATA = [HealthCheck.too_slow, HealthCheck.data_too_large]
 
 settings.register_profile(
