@@ -30,6 +30,8 @@ def pgdata():
     # A short path keeps the socket inside the data folder (long paths move it elsewhere).
     folder = Path(tempfile.mkdtemp(prefix="pg-handle-", dir="/tmp"))
     data = folder / "data"
+    initialised = python(data, START)  # initdb, start, and stop as the process exits
+    assert initialised.returncode == 0, initialised.stderr
     yield data
     subprocess.run(
         [sys.executable, "-c", "from config.embedded_db.server import stop; stop()"],
@@ -81,8 +83,8 @@ def handle_file(data: Path) -> Path:
 
 
 def test_the_last_process_to_exit_stops_the_server(pgdata):
-    first = python(pgdata, START)
-    assert first.returncode == 0, first.stderr
+    started = python(pgdata, START)
+    assert started.returncode == 0, started.stderr
     assert not running(pgdata)
     assert json.loads(handle_file(pgdata).read_text()) == []
 
