@@ -10,7 +10,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 MANAGE := $(BIN)/python manage.py
 # Stops the embedded PostgreSQL server unless a live process still uses it (another `make run`).
 DB_STOP_IF_UNUSED := $(BIN)/python -c "from config.embedded_db.server import stop_if_unused; stop_if_unused()"
-# pytest-xdist workers: 2 pays on a 2-core machine (docs/testing.md); PYTEST_WORKERS=0 runs in one process.
+# pytest-xdist workers, one per core of a 2-core machine (docs/testing.md); 0 runs in one process.
 PYTEST_WORKERS ?= 2
 
 .PHONY: run test fuzz install install-test chromium redis-server lint format screenshots db-stop \
