@@ -8,8 +8,12 @@ PORT ?= 8000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 MANAGE := $(BIN)/python manage.py
+# Stops the embedded PostgreSQL server unless a live process still uses it (another `make run`).
+DB_STOP_IF_UNUSED := $(BIN)/python -c "from config.embedded_db.server import stop_if_unused; stop_if_unused()"
+# pytest-xdist workers, one per core of a 2-core machine (docs/testing.md); 0 runs in one process.
+PYTEST_WORKERS ?= 2
 
-.PHONY: run test install install-test chromium redis-server lint format screenshots db-stop \
+.PHONY: run test fuzz install install-test chromium redis-server lint format screenshots db-stop \
 	backup restore restore-file bench
 
 $(BIN)/python:
@@ -30,11 +34,12 @@ $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
+# Ctrl-C stops the server and then the embedded database (unless something else still uses it).
 run: export DJANGO_DEBUG ?= 1
 run: install
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py load_reference_data
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(MANAGE) migrate --noinput
+	$(MANAGE) load_reference_data
+	trap : INT TERM; $(MANAGE) runserver $(HOST):$(PORT); status=$$?; $(DB_STOP_IF_UNUSED); exit $$status
 
 # Debian's chromium: Playwright's own browser download cannot work without internet.
 chromium:
@@ -58,8 +63,15 @@ lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# The embedded database the tests started is stopped afterwards, whether they pass or not.
 test: install-test chromium redis-server $(AXE) lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS); status=$$?; $(DB_STOP_IF_UNUSED); exit $$status
+
+# The long randomised sweep of hostile inputs (tests/hostile/), remembering what it found in
+# Hypothesis's example database (.hypothesis/): FUZZ_EXAMPLES per property, 5,000 by default.
+fuzz: install-test
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest tests/hostile $(PYTEST_ARGS); \
+	status=$$?; $(DB_STOP_IF_UNUSED); exit $$status
 
 format: install-test
 	$(BIN)/ruff format .
@@ -68,7 +80,7 @@ format: install-test
 screenshots: install-test
 	$(BIN)/python docs/screenshots.py
 
-# Ctrl-C on `make run` stops the embedded database too; a process killed by a signal does not.
+# Stops the embedded database now, also one a process killed by a signal left running.
 db-stop: install
 	$(BIN)/python -c "from config.embedded_db.server import stop; stop()"
 

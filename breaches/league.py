@@ -1,6 +1,6 @@
 """How a league row's value is chosen, in SQL aggregates and one small Python rule.
 
-DESIGN.md section 2: a force's value at a level is its published figure, or else the sum of
+docs/design.md section 2: a force's value at a level is its published figure, or else the sum of
 published parts (roles are exclusive; an outcome group is the sum of its detailed
 outcomes), and a sum is exact only when the breakdown adds up to the force's total.
 """

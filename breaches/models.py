@@ -1,6 +1,6 @@
 """The data: datasets, forces, returns, published figures, incidents and import batches.
 
-DESIGN.md section 2 explains the two grains (aggregate figures and incidents). Constraints
+docs/design.md section 2 explains the two grains (aggregate figures and incidents). Constraints
 live in the database so that no path (admin, importer, shell) can store a negative count,
 a reversed period or a code outside the public vocabularies.
 """
@@ -167,7 +167,10 @@ class Workforce(models.Model):
 
 
 class Source(models.Model):
-    """Where a figure was read: a publication or article, or an uploaded document."""
+    """Where a figure was read: a publication, article or FOI answer (title, publisher, date, URL).
+
+    Only the reference is stored; the file an editor uploaded is kept on its ImportBatch.
+    """
 
     title = models.CharField(max_length=500)
     publisher = models.CharField(max_length=300, blank=True)
@@ -186,6 +189,21 @@ class Source(models.Model):
 
     def __str__(self):
         return f"{self.title} ({self.publisher})" if self.publisher else self.title
+
+
+class DataGeneration(models.Model):
+    """One row counting the committed changes to published data (breaches/versions.py).
+
+    Every writer moves it on commit (imports, retractions, the reference-data loader, a
+    restore), and the data version includes it, so cached pages and charts follow at once.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    value = models.BigIntegerField(default=0)
+    changed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"generation {self.value}"
 
 
 class ImportBatch(models.Model):
@@ -302,9 +320,9 @@ class Return(models.Model):
 class Figure(models.Model):
     """One published count, identified by (dataset, force, period, category, outcome, role).
 
-    A blank category, outcome or role means "all"; a blank force is a national figure.
-    A count is blank only when the figure was not disclosed (its status says why): a
-    figure that was not published is absent or withheld, never zero.
+    A NULL category, outcome or role means "all"; a NULL force is a national figure (an
+    upload leaves those cells empty). A count is NULL only when the figure was not disclosed
+    (its status says why): a figure that was not published is absent or withheld, never zero.
     """
 
     dataset = models.ForeignKey(Dataset, on_delete=models.PROTECT, related_name="figures")

@@ -1,6 +1,6 @@
 """Read logic over published figures: the Figure manager's queryset methods.
 
-Every dashboard reads figures through these methods, so the rules of DESIGN.md section 2
+Every dashboard reads figures through these methods, so the rules of docs/design.md section 2
 (never sum overlapping breakdowns, sums are exact only when the breakdown is complete,
 rates use the nearest workforce figure) live here once.
 """
@@ -30,6 +30,17 @@ class DatasetQuerySet(models.QuerySet):
         if settings.SHOW_SYNTHETIC_DATA:
             return self.all()
         return self.filter(synthetic=False)
+
+    def featured(self):
+        """The dataset a page shows when none is chosen: settings.FEATURED_DATASET, or else the
+        latest published public one if that is missing; None when there is none at all."""
+        from django.conf import settings
+
+        public = self.public()
+        return (
+            public.filter(slug=settings.FEATURED_DATASET).first()
+            or public.order_by("-published_on", "slug").first()
+        )
 
 
 @dataclass(frozen=True)

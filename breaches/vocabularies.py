@@ -1,4 +1,4 @@
-"""The public vocabularies (DESIGN.md section 3): codes, labels, outcome groups, synonyms.
+"""The public vocabularies (docs/design.md section 3): codes, labels, outcome groups, synonyms.
 
 Codes are a public contract: they appear in upload files and in URLs, so they live here in
 code (changing one needs a migration for stored rows and a redirect for old links), and the

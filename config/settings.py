@@ -35,6 +35,11 @@ SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or INSECURE_DEVELOPMENT_KEY
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
 
+# The site's public address: share links, embed code and social previews are built from it,
+# never from a request's Host header (pinned charts are cached for good, and must not keep the
+# first visitor's scheme and host). Production sets it (.env.example); default: `make run`.
+SITE_URL = os.environ.get("SITE_URL", "").strip().rstrip("/") or "http://127.0.0.1:8000"
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",

@@ -1,6 +1,6 @@
 """Query-string filters (django-filter): each page's URL is its permalink.
 
-Invalid values are answered with a 400 page naming the parameter (DESIGN.md section 5),
+Invalid values are answered with a 400 page naming the parameter (docs/design.md section 5),
 so views check `filterset.is_valid()` rather than silently showing everything.
 """
 
@@ -8,7 +8,6 @@ import datetime as dt
 
 import django_filters
 from django import forms
-from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db.models import Exists, OuterRef
 
@@ -56,13 +55,6 @@ def _outcome_choices():
         )
         for group in OUTCOME_GROUPS.terms
     ]
-
-
-def default_dataset_slug() -> str:
-    """The featured dataset, or the latest one if it is missing; '' when there are none."""
-    featured = Dataset.objects.public().filter(slug=settings.FEATURED_DATASET)
-    dataset = featured.first() or Dataset.objects.public().order_by("-published_on").first()
-    return dataset.slug if dataset else ""
 
 
 def public_datasets(request=None):
@@ -135,7 +127,8 @@ class LeagueFilter(django_filters.FilterSet):
         # submit silently switches dataset.
         if data is not None and not data.get("dataset"):
             data = data.copy()
-            data["dataset"] = default_dataset_slug()
+            featured = Dataset.objects.featured()
+            data["dataset"] = featured.slug if featured else ""
         super().__init__(data, *args, **kwargs)
 
     def selected(self, name: str, default=None):

@@ -39,10 +39,7 @@ class LeagueForm(forms.Form):
     period = PeriodField(required=False)
 
     def clean_dataset(self):
-        from django.conf import settings
-
-        dataset = self.cleaned_data["dataset"]
-        return dataset or Dataset.objects.public().filter(slug=settings.FEATURED_DATASET).first()
+        return self.cleaned_data["dataset"] or Dataset.objects.featured()
 
     def error_summary(self) -> list[str]:
         """'parameter: message' for each invalid query-string parameter."""

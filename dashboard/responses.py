@@ -1,5 +1,5 @@
-"""Answers every public view gives the same way: a 400 page naming the bad parameters, and
-which export format a request asks for."""
+"""Answers every public view gives the same way: a 400 page naming the bad parameters, the
+page of a new installation with no data yet, and which export format a request asks for."""
 
 from django.shortcuts import render
 
@@ -7,8 +7,13 @@ from . import exports
 
 
 def bad_request(request, problems: list[str]):
-    """400 page naming each invalid parameter (DESIGN.md section 5: never a 500)."""
+    """400 page naming each invalid parameter (docs/design.md section 5: never a 500)."""
     return render(request, "400.html", {"problems": problems}, status=400)
+
+
+def no_data(request):
+    """404 page of a new installation: no dataset to show yet, and how to load one."""
+    return render(request, "dashboard/no_data.html", status=404)
 
 
 def export_format(request) -> str | None:

@@ -15,18 +15,18 @@ from . import about as about_page
 from . import exports
 from .charts.pages import chart_block
 from .charts.state import ChartState
-from .filters import LeagueFilter, default_dataset_slug, error_summary
+from .filters import LeagueFilter, error_summary
 from .league.export import about_league, league_columns, league_filename
 from .league.rows import build_league, league_periods
-from .responses import bad_request, export_format
+from .responses import bad_request, export_format, no_data
 from .tables import LeagueTable, sort_urls
 
 
 @require_safe
 def home(request):
-    dataset = Dataset.objects.filter(slug=default_dataset_slug()).first()
+    dataset = Dataset.objects.featured()
     if dataset is None:  # a new installation with no data loaded yet
-        return render(request, "dashboard/no_data.html", status=404)
+        return no_data(request)
     figures = Figure.objects.for_dataset(dataset)
     periods = figures.periods()
     league = (
@@ -69,7 +69,7 @@ def league(request):
         return bad_request(request, problems)
     dataset = filterset.chosen_dataset()
     if dataset is None:  # a new installation with no data loaded yet
-        return render(request, "dashboard/no_data.html", status=404)
+        return no_data(request)
     periods = league_periods(dataset)
     period = filterset.selected("period") or (periods[0][0] if periods else None)
     level = Level(*(filterset.selected(name) for name in ("category", "outcome", "role")))

@@ -8,6 +8,17 @@ import pytest
 from django.core.management import call_command
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+# Run in parallel (`make test`: pytest-xdist, --dist loadgroup), each worker on its own test
+# database. The tests of these folders share costly session fixtures (a browser; an embedded
+# PostgreSQL server, gunicorn and Redis of their own), so each folder runs on one worker.
+GROUPED = ("browser", "ops")
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        folder = item.path.parent.name
+        if folder in GROUPED and item.path.parent.parent.name == "tests":
+            item.add_marker(pytest.mark.xdist_group(folder))
 
 
 def load_reference_data() -> None:

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import transaction
 
 from ..models import Dataset, Force
+from ..versions import data_changed
 from . import merge
 from .reference import Reference
 from .rows import Validation
@@ -49,7 +50,7 @@ def save(
 ) -> ImportResult:
     """Save a valid file's rows, keeping the original file on the batch."""
     saver = save_figures if validation.kind == "figures" else save_incidents
-    return saver(
+    result = saver(
         validation.rows,
         file_name=file_name,
         sha256=sha256(content),
@@ -57,6 +58,8 @@ def save(
         content=content,
         sheet=sheet or "",
     )
+    data_changed()
+    return result
 
 
 class _Checked:

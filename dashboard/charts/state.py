@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django import forms
-from django.conf import settings
 from django.db.models import Count
 from django.http import QueryDict
 
@@ -155,7 +154,7 @@ class ChartStateForm(forms.Form):
         chart = data["chart"] or "league"
         dataset = data["dataset"]
         if dataset is None and chart != "trend":
-            dataset = Dataset.objects.public().filter(slug=settings.FEATURED_DATASET).first()
+            dataset = Dataset.objects.featured()
         applies = APPLIES[chart]
 
         def keep(name, value, default=""):

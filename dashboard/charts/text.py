@@ -48,7 +48,7 @@ def summary(data: ChartData) -> str:
         )
     elif data.chart == "trend":
         # No "highest" here: datasets counted differently, so levels are not compared across
-        # them (DESIGN.md section 2); the sentence says what is drawn instead.
+        # them (docs/design.md section 2); the sentence says what is drawn instead.
         datasets = len({r["series"] for r in shown})
         sentence = (
             f"{len(shown)} published figure{'s' if len(shown) != 1 else ''} for "

@@ -32,6 +32,7 @@ from config.security import embeddable
 
 from ..exports import neutralise
 from ..models import PinnedChart, pin_id
+from ..responses import no_data
 from .builders import build_figure, value_text
 from .cache import cache_key, live_chart
 from .data import ChartData
@@ -54,9 +55,17 @@ def _parse(request, query=None):
         problems = form.error_summary()
         return None, render(request, "400.html", {"problems": problems}, status=400)
     state = form.state()
+    if not state.dataset and not state.forces:  # no dataset, or no figures, loaded yet
+        return None, no_data(request)
     if request.META.get("QUERY_STRING", "") != state.query_string():
         return None, redirect(f"{request.path}?{state.query_string()}")
     return state, None
+
+
+def absolute_url(path: str) -> str:
+    """`path` on the site's public address (settings.SITE_URL), never on the request's host:
+    pinned pages are cached for good, and must not keep the first visitor's scheme and host."""
+    return settings.SITE_URL + path
 
 
 def _context(request, data: ChartData, figure: dict, *, page: str, embed: str, **extra) -> dict:
@@ -66,7 +75,7 @@ def _context(request, data: ChartData, figure: dict, *, page: str, embed: str, *
         value_format = "{:,.1f}%"
     rows = [{**row, "value_text": value_text(row, value_format)} for row in data.rows]
     table = pivot(data, value_format) if data.chart in ("outcomes", "categories") else None
-    page_url = request.build_absolute_uri(page)
+    page_url = absolute_url(page)
     pin = extra.get("pin")
     image = (
         reverse("dashboard:pinned-image", args=[pin.id]) if pin else static("img/og-generic.png")
@@ -81,8 +90,8 @@ def _context(request, data: ChartData, figure: dict, *, page: str, embed: str, *
         "summary": summary(data),
         "page_url": page_url,
         "full_url": page_url,
-        "image_url": request.build_absolute_uri(image),
-        "embed_code": _embed_code(request, embed, data.title),
+        "image_url": absolute_url(image),
+        "embed_code": _embed_code(embed, data.title),
         "citation": (
             f"Source: {publishers}, via Police Data Breaches, “{data.title}”, data as of {as_of}. "
             f"Caveats: {data.caveat} {page_url}"
@@ -91,9 +100,9 @@ def _context(request, data: ChartData, figure: dict, *, page: str, embed: str, *
     }
 
 
-def _embed_code(request, path: str, title: str) -> str:
-    src = escape(request.build_absolute_uri(path))
-    script = escape(request.build_absolute_uri(static("js/embed-resize.js")))
+def _embed_code(path: str, title: str) -> str:
+    src = escape(absolute_url(path))
+    script = escape(absolute_url(static("js/embed-resize.js")))
     return (
         f'<iframe src="{src}" title="{escape(title)}" width="100%" height="620" '
         f'style="border:0" loading="lazy" data-breaches-chart></iframe>'
@@ -208,6 +217,8 @@ def pin(request):
     if not form.is_valid():
         return render(request, "400.html", {"problems": form.error_summary()}, status=400)
     state = form.state()
+    if not state.dataset and not state.forces:
+        return no_data(request)
     data, _figure = live_chart(state)
     frozen = data.as_json()
     pinned, created = PinnedChart.objects.get_or_create(
@@ -250,7 +261,7 @@ def _pinned_page(request, pin_id_: str, template: str):
             pin=pinned,
             live_url=live,
             live_embed_code=_embed_code(
-                request, f"{reverse('dashboard:chart-embed')}?{pinned.query_string}", data.title
+                f"{reverse('dashboard:chart-embed')}?{pinned.query_string}", data.title
             ),
         )
         body = render(request, template, context).content

@@ -52,3 +52,10 @@ def test_national_figures_are_unique_too():
     national.pk = None
     with pytest.raises(IntegrityError, match="figure_natural_key"), transaction.atomic():
         national.save()
+
+
+def test_featured_is_the_configured_dataset_or_else_the_latest(settings):
+    assert Dataset.objects.featured().slug == settings.FEATURED_DATASET == "bbw-2016"
+    settings.FEATURED_DATASET = "no-such-dataset"
+    latest = max(Dataset.objects.all(), key=lambda dataset: dataset.published_on)
+    assert Dataset.objects.featured() == latest

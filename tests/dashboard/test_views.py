@@ -179,15 +179,3 @@ def test_healthz_503_when_the_database_does_not_answer(client):
     assert response.content == b"database unavailable\n"
     # Once the database answers again, so does the app, without a restart.
     assert client.get("/healthz").status_code == 200
-
-
-def test_pages_without_any_data_say_so(client):
-    from breaches.models import Dataset, Figure, Incident
-
-    Figure.all_objects.all().delete()
-    Incident.all_objects.all().delete()
-    Dataset.objects.all().delete()
-    response = client.get("/league/")
-    assert response.status_code == 404
-    assert b"No data yet" in response.content
-    assert client.get("/").status_code == 404

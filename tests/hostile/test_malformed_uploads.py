@@ -33,12 +33,31 @@ from breaches.models import Figure, ImportBatch, Incident
 from breaches.versions import data_version
 
 from . import builders as b
+from .profiles import examples
 
 pytestmark = pytest.mark.django_db
 
 ADD = "admin:breaches_importbatch_add"
 CONFIRM = "admin:breaches_importbatch_confirm"
-LIMIT_SECONDS = 30  # per route: a hostile file is refused quickly, it never hangs the server
+# Per route: a hostile file is refused quickly, it never hangs the server. Measured in CPU
+# seconds of this process (the app runs in it, through the test client): on a shared two-core
+# machine running two test workers, wall time measures the neighbours. A wait that uses no CPU
+# (a lock, say) is caught by the wall-clock limit, set far above any busy machine's time.
+LIMIT_SECONDS = 30
+WALL_LIMIT_SECONDS = 180
+
+
+class Stopwatch:
+    def __enter__(self):
+        self.cpu, self.wall = time.process_time(), time.monotonic()
+        return self
+
+    def __exit__(self, *exc):
+        self.cpu, self.wall = time.process_time() - self.cpu, time.monotonic() - self.wall
+
+    def check(self, case_id: str) -> None:
+        assert self.cpu < LIMIT_SECONDS, f"{case_id} took {self.cpu:.1f} CPU seconds"
+        assert self.wall < WALL_LIMIT_SECONDS, f"{case_id} took {self.wall:.1f} s"
 
 
 def snapshot():
@@ -503,7 +522,18 @@ def _upload(client, case: Case, data: bytes):
 def test_admin_upload_names_the_problem_and_saves_nothing(client, editor, staging, case_id):
     case, data = CASES[case_id], content(case_id)
     before = snapshot()
-    started = time.monotonic()
+    with Stopwatch() as took:
+        response, page, preview = _upload_and_preview(client, case, data, staging)
+    for fragment in case.expected:
+        assert fragment in page, f"{fragment!r} not in {page[:3000]!r}"
+    took.check(case_id)
+    assert snapshot() == before
+    assert b"<img src=x" not in (response.content + (b"" if case.form_error else preview.content))
+
+
+def _upload_and_preview(client, case, data, staging):
+    """Upload as an editor; unless the form refuses it, open its preview and try to confirm."""
+    preview = None
     response = _upload(client, case, data)
     if case.form_error:
         assert response.status_code == 200
@@ -523,12 +553,7 @@ def test_admin_upload_names_the_problem_and_saves_nothing(client, editor, stagin
             **({"sheet": case.sheet} if case.sheet else {}),
         }
         assert client.post(reverse(CONFIRM), confirm).status_code == 400
-    elapsed = time.monotonic() - started
-    for fragment in case.expected:
-        assert fragment in page, f"{fragment!r} not in {page[:3000]!r}"
-    assert elapsed < LIMIT_SECONDS, f"{case_id} took {elapsed:.1f} s"
-    assert snapshot() == before
-    assert b"<img src=x" not in (response.content + (b"" if case.form_error else preview.content))
+    return response, page, preview
 
 
 @pytest.mark.parametrize("case_id", [c for c in CASES if CASES[c].command])
@@ -539,17 +564,15 @@ def test_import_command_names_the_problem_and_saves_nothing(tmp_path, case_id):
     options = {"sheet": case.sheet} if case.sheet else {}
     before = snapshot()
     stderr = io.StringIO()
-    started = time.monotonic()
-    with pytest.raises(CommandError) as refused:
+    with Stopwatch() as took, pytest.raises(CommandError) as refused:
         call_command(
             f"import_{case.kind}", str(path), stdout=io.StringIO(), stderr=stderr, **options
         )
-    elapsed = time.monotonic() - started
     output = stderr.getvalue() + str(refused.value)
     for fragment in case.command_expected or case.expected:
         assert fragment in output, f"{fragment!r} not in {output[:3000]!r}"
     assert "nothing imported" in str(refused.value)
-    assert elapsed < LIMIT_SECONDS, f"{case_id} took {elapsed:.1f} s"
+    took.check(case_id)
     assert snapshot() == before
 
 
@@ -743,7 +766,7 @@ def test_parsing_a_damaged_file_never_raises():
     reference = Reference.load()
     seen = {"valid": 0, "refused": 0}
 
-    @hypothesis.settings(max_examples=1000, deadline=None, derandomize=True, database=None)
+    @hypothesis.settings(max_examples=examples(ci=250))  # the rest from the loaded profile
     @given(damaged_files())
     def answers_with_problems(damaged):
         name, data = damaged

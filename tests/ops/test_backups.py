@@ -14,7 +14,7 @@ from urllib.parse import quote
 import pytest
 
 from config.backups import BackupError, Target, check_archive, new_backup_path, program
-from tests.ops.support import ROOT, django_env, manage, tables_snapshot
+from tests.ops.support import ROOT, django_env, generation, manage, tables_snapshot
 
 RESTATEMENT = """dataset,force,period_start,period_end,count,source_title
 bbw-2016,Surrey Police,2011-06-01,2015-12-31,203,Ops backup test source
@@ -101,10 +101,13 @@ def test_make_backup_then_make_restore_brings_back_every_table(pg_server, tmp_pa
 
     damage(pg_server, database, env, tmp_path)
     assert tables_snapshot(pg_server, database) != before
+    damaged_generation = generation(pg_server, database)
 
     restored = make(env, "restore", f"FILE={written}", "YES=1").stdout
     assert f"Restored {written} into database 'ops_backup'" in restored
     assert tables_snapshot(pg_server, database) == before
+    # Cached pages keyed by any earlier data version are never served again.
+    assert generation(pg_server, database) > damaged_generation
 
 
 def test_a_backup_through_database_url_restores_into_an_empty_database(pg_server, tmp_path):

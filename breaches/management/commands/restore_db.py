@@ -1,10 +1,11 @@
 """`manage.py restore_db FILE` (`make restore FILE=...`): replace the database's contents."""
 
+import contextlib
 from pathlib import Path
 
 from django.core.cache import cache
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.db.migrations.executor import MigrationExecutor
 
 from config.backups import BackupError, check_archive, restore, target
@@ -46,6 +47,7 @@ class Command(BaseCommand):
         # with different data behind it: drop them (only this process's, for a local-memory
         # cache: restart the app servers then; a shared Redis cache is cleared for all).
         self.stdout.write(f"Restored {path} into {where.describe()}.")
+        self._move_data_version_on()
         try:
             cache.clear()
         except Exception as error:  # a cache server that is down must not hide the restore
@@ -55,6 +57,15 @@ class Command(BaseCommand):
                 )
             )
         self._warn_unapplied_migrations()
+
+    def _move_data_version_on(self):
+        """A restore brings back an old data version with other data behind it (in a shared
+        cache, other servers' entries may still carry it): move it past them."""
+        from breaches.versions import restart_generation
+
+        # A backup from before the generation existed: `migrate` (asked for below) adds it.
+        with contextlib.suppress(DatabaseError):
+            restart_generation()
 
     def _warn_unapplied_migrations(self):
         executor = MigrationExecutor(connections["default"])

@@ -266,3 +266,25 @@ def test_pin_with_bad_state_is_a_400(client, no_browser):
 def test_unknown_pin_is_a_404(client):
     assert client.get("/c/doesnotexist/").status_code == 404
     assert client.get("/c/doesnotexist/image.png").status_code == 404
+
+
+def test_pinned_pages_link_to_the_site_url_whoever_visits_first(client, no_browser, settings):
+    """A pinned page is cached for good: its links must not keep the first visitor's host."""
+    settings.SITE_URL = "https://breaches.example.org"
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "mirror.invalid"]
+    url = pin(client)["Location"]
+    for path in ("", "embed/"):
+        client.get(url + path, HTTP_HOST="mirror.invalid:8080")  # the first visitor, over http
+        page = client.get(url + path, secure=True)
+        html = page.content.decode()
+        assert "mirror.invalid" not in html, path
+        assert "://testserver" not in html, path
+    page = soup(client.get(url))
+    assert page.find("meta", property="og:url")["content"] == f"https://breaches.example.org{url}"
+    assert page.find("meta", property="og:image")["content"] == (
+        f"https://breaches.example.org{url}image.png"
+    )
+    assert page.select_one("#share-link")["value"] == f"https://breaches.example.org{url}"
+    assert 'src="https://breaches.example.org/c/' in page.select_one("#frozen-embed").get_text()
+    live = page.select_one("#live-embed").get_text()
+    assert 'src="https://breaches.example.org/charts/embed/?v=1&amp;chart=league' in live
