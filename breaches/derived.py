@@ -57,26 +57,29 @@ class IncidentCounts:
 
     dataset: object
 
+    def _case_lists(self, kind: str) -> set[int]:
+        Return = _models()[3]
+        answers = Return.objects.filter(dataset=self.dataset, case_list=kind)
+        return set(answers.values_list("force_id", flat=True))
+
     def complete_forces(self) -> set[int]:
         """Forces whose case list a return marks complete: their counts are exact."""
-        Return = _models()[3]
-        return set(
-            Return.objects.filter(dataset=self.dataset, incidents_complete=True).values_list(
-                "force_id", flat=True
-            )
-        )
+        return self._case_lists("complete")
 
     def _cells(self, bucket: str, level: Level):
+        """Cells of case lists: incident records named only as examples count nowhere."""
         IncidentCount = _models()[2]
         return IncidentCount.objects.filter(
             level.exact("category"), level.exact("outcome"), level.exact("role"),
             dataset=self.dataset, bucket=bucket,
-        )  # fmt: skip
+        ).exclude(force_id__in=self._case_lists("examples"))  # fmt: skip
 
     def _incidents(self, level: Level):
         """The dataset's published incidents at `level` (the rules the cells follow)."""
         Incident = _models()[1]
-        incidents = Incident.objects.filter(dataset=self.dataset)
+        incidents = Incident.objects.filter(dataset=self.dataset).exclude(
+            force_id__in=self._case_lists("examples")
+        )
         if level.category:
             incidents = incidents.filter(category=level.category)
         if level.role:
@@ -227,17 +230,16 @@ def counted_by_dataset(force) -> list[dict]:
     outcome groups they reached. Keys: dataset, period, count, lower_bound, outcomes (a list
     of (group code, count) in vocabulary order). Two queries."""
     _, _, IncidentCount, Return = _models()
+    kinds = dict(Return.objects.filter(force=force).values_list("dataset_id", "case_list"))
+    examples = [dataset for dataset, kind in kinds.items() if kind == "examples"]
     cells = (
         IncidentCount.objects.filter(force=force, bucket="whole", category=None, role=None)
         .filter(Q(outcome=None) | Q(outcome__in=OUTCOME_GROUPS.codes))
+        .exclude(dataset_id__in=examples)
         .select_related("dataset")
         .order_by("-dataset__published_on", "dataset__slug")
     )
-    complete = set(
-        Return.objects.filter(force=force, incidents_complete=True).values_list(
-            "dataset_id", flat=True
-        )
-    )
+    complete = {dataset for dataset, kind in kinds.items() if kind == "complete"}
     rows: dict[int, dict] = {}
     for cell in cells:
         row = rows.setdefault(
@@ -261,8 +263,9 @@ def counted_by_dataset(force) -> list[dict]:
 
 def counted_forces(dataset) -> dict[int, int]:
     """{force_id: incident records} over the dataset's whole period. One query."""
-    IncidentCount = _models()[2]
+    _, _, IncidentCount, Return = _models()
+    examples = Return.objects.filter(dataset=dataset, case_list="examples").values("force_id")
     cells = IncidentCount.objects.filter(
         dataset=dataset, bucket="whole", category=None, outcome=None, role=None
-    )
+    ).exclude(force_id__in=examples)
     return dict(cells.values_list("force_id", "count"))

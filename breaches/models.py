@@ -292,12 +292,20 @@ class Return(models.Model):
         help_text="How this force's answer departs from the dataset's definition, if it does. "
         "Flagged 'different unit or definition' in league tables.",
     )
-    incidents_complete = models.BooleanField(
-        default=False,
-        verbose_name="case list complete",
-        help_text="Tick only when the force's case list is known to hold every case of the "
-        "dataset's period. Counts from a list not known to be complete are shown as "
-        "'at least N'.",
+    CASE_LISTS = [
+        ("partial", "Case list, not known to be complete: counted as 'at least N'"),
+        ("complete", "The force's complete case list for the period: counted exactly"),
+        ("examples", "Examples named elsewhere (press, a report), not a case list: never counted"),
+    ]
+    case_list = models.CharField(
+        max_length=10,
+        choices=CASE_LISTS,
+        default="partial",
+        verbose_name="incident records are",
+        help_text="What this answer's incident records are. A case list counts in league "
+        "tables, force pages and charts; choose 'complete' only when the list is known to hold "
+        "every case of the dataset's period; cases named as examples are listed but never "
+        "counted.",
     )
 
     class Meta:

@@ -176,7 +176,7 @@ def dataset(request, slug):
             "no_figure": Force.objects.exclude(pk__in=covered | set(counted)),
             "counted": counted_rows,
             "counts_complete": set(
-                Return.objects.filter(dataset=dataset, incidents_complete=True).values_list(
+                Return.objects.filter(dataset=dataset, case_list="complete").values_list(
                     "force_id", flat=True
                 )
             ),

@@ -132,8 +132,8 @@ class SourceAdmin(admin.ModelAdmin):
 
 @admin.register(Return)
 class ReturnAdmin(admin.ModelAdmin):
-    list_display = ["force", "dataset", "status", "foia_section"]
-    list_filter = ["status", "dataset"]
+    list_display = ["force", "dataset", "status", "foia_section", "case_list"]
+    list_filter = ["status", "case_list", "dataset"]
     list_select_related = ["force", "dataset"]
     search_fields = ["force__name", "dataset__slug", "caveat"]
     autocomplete_fields = ["force"]

@@ -202,6 +202,41 @@ def load_returns(path: Path) -> int:
     return Return.objects.count()
 
 
+@transaction.atomic
+def load_case_lists(path: Path) -> int:
+    """What each answer's incident records are (fixtures/case_lists.csv): a case list, a
+    complete one, or examples named elsewhere that must never count. Our editorial reading,
+    with the reason on each row; runs after the incidents (whose import creates the returns).
+    One transaction: a file with any bad row changes nothing.
+    """
+    from ..models import Return
+
+    reference = Reference.load()
+    datasets = dict(Dataset.objects.values_list("slug", "id"))
+    kinds = {code for code, _ in Return.CASE_LISTS}
+    errors = []
+    for number, row in _rows(path, ("dataset", "force", "case_list")):
+        slug = reference.force(row["force"])
+        if row["dataset"] not in datasets:
+            errors.append(RowError(number, "dataset", row["dataset"], "unknown dataset"))
+        elif slug is None:
+            errors.append(RowError(number, "force", row["force"], "unknown force"))
+        elif row["case_list"] not in kinds:
+            known = ", ".join(sorted(kinds))
+            errors.append(RowError(number, "case_list", row["case_list"], f"use {known}"))
+        else:
+            Return.objects.update_or_create(
+                dataset_id=datasets[row["dataset"]],
+                force=Force.objects.get(slug=slug),
+                defaults={"case_list": row["case_list"]},
+                create_defaults={"case_list": row["case_list"], "status": "disclosed"},
+            )
+    if errors:
+        raise ReferenceDataError(path, errors)
+    data_changed()
+    return Return.objects.exclude(case_list="partial").count()
+
+
 # In dependency order: aliases and actions name forces; figures name datasets and forces.
 LOADERS = (
     ("forces.csv", load_forces),

@@ -226,7 +226,7 @@ def test_a_case_list_not_known_to_be_complete_gives_lower_bounds(dataset):
     (row,) = IncidentCounts(dataset).league(whole, Level())
     assert (row["force__slug"], row["count"], row["counted_from"]) == ("kent", 1, 1)
     assert row["lower_bound"] is True
-    Return.objects.filter(dataset=dataset, force__slug="kent").update(incidents_complete=True)
+    Return.objects.filter(dataset=dataset, force__slug="kent").update(case_list="complete")
     (row,) = IncidentCounts(dataset).league(whole, Level())
     assert row["lower_bound"] is False
 

@@ -96,7 +96,7 @@ def test_an_incident_with_two_outcomes_of_a_group_counts_once_in_the_group(clien
 
 
 def test_a_complete_case_list_gives_exact_counts(client, case_list):
-    Return.objects.filter(dataset=case_list, force__slug="kent").update(incidents_complete=True)
+    Return.objects.filter(dataset=case_list, force__slug="kent").update(case_list="complete")
     rows = {r["Force"]: r for r in league_rows(client.get("/league/?dataset=case-list-2019"))}
     assert rows["Kent Police"]["Count"] == "4"
     assert rows["Surrey Police"]["Count"] == "at least 2"
@@ -178,3 +178,42 @@ def test_northumbrias_case_list_ranks_it_by_its_incident_records(client):
     page = soup(client.get("/league/?dataset=northumbria-foi-183-20"))
     link = page.select_one("table.league td.source a")
     assert len(incident_rows(client, link["href"])) == len(cases)
+
+
+def test_cases_named_as_examples_are_listed_but_never_counted(client):
+    """The press cases of bbw-2016 (fixtures/case_lists.csv: examples) rank no force."""
+    examples = {
+        (row["dataset"], row["force"])
+        for row in fixture_files.rows("case_lists.csv")
+        if row["case_list"] == "examples"
+    }
+    assert ("bbw-2016", "metropolitan") in examples
+    data = client.get("/league/?dataset=bbw-2016&_export=json").json()
+    assert "metropolitan" not in {row["force__slug"] for row in data["rows"]}
+    dyfed = next(row for row in data["rows"] if row["force__slug"] == "dyfed-powys")
+    assert dyfed["incidents_counted"] is None
+    assert "count-mismatch" not in dyfed["badge_codes"]
+    page = soup(client.get("/forces/metropolitan/"))
+    assert page.find("section", attrs={"aria-labelledby": "counted"}) is None
+    listed = incident_rows(client, "/incidents/?dataset=bbw-2016&force=metropolitan")
+    assert len(listed) == 1  # still listed, with its summary
+
+
+def test_an_unknown_case_list_kind_is_refused_by_name(tmp_path):
+    from django.core.management import CommandError, call_command
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    for name in ("forces.csv", "aliases.csv", "datasets.csv", "workforce.csv",
+                 "enforcement_actions.csv", "figures.csv", "incidents.csv"):  # fmt: skip
+        (folder / name).write_bytes((fixture_files.FIXTURES / name).read_bytes())
+    (folder / "case_lists.csv").write_text(
+        "dataset,force,case_list,why\nbbw-2016,metropolitan,anecdote,typo\n"
+    )
+    before = list(Return.objects.values_list("dataset_id", "force_id", "case_list"))
+    with pytest.raises(
+        CommandError,
+        match=r"row 2, column 'case_list': use complete, examples, partial \(value: 'anecdote'\)",
+    ):
+        call_command("load_reference_data", folder=folder, stdout=io.StringIO())
+    assert list(Return.objects.values_list("dataset_id", "force_id", "case_list")) == before

@@ -4,7 +4,12 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from breaches.imports.reference_data import ReferenceDataError, load_reference_files, load_returns
+from breaches.imports.reference_data import (
+    ReferenceDataError,
+    load_case_lists,
+    load_reference_files,
+    load_returns,
+)
 
 
 class Command(BaseCommand):
@@ -32,3 +37,9 @@ class Command(BaseCommand):
             except ReferenceDataError as error:
                 raise CommandError(str(error)) from None
             self.stdout.write(f"returns.csv: {count} rows in the table")
+        if (folder / "case_lists.csv").exists():
+            try:
+                count = load_case_lists(folder / "case_lists.csv")
+            except ReferenceDataError as error:
+                raise CommandError(str(error)) from None
+            self.stdout.write(f"case_lists.csv: {count} answers marked complete or examples")
