@@ -65,30 +65,8 @@ def _csv(columns: Sequence[Column], rows: Iterable[dict]) -> bytes:
 
 
 def _xlsx(columns, rows, about: list[tuple[str, str]], sheet_title: str) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
-    workbook = Workbook(write_only=True)
-    data = workbook.create_sheet(sheet_title[:31])
-
-    def text_cells(sheet, values):
-        cells = []
-        for value in values:
-            cell = WriteOnlyCell(sheet, value=neutralise(value))
-            if isinstance(value, str):
-                cell.data_type = "s"  # never a formula, whatever the text
-            cells.append(cell)
-        return cells
-
-    data.append(text_cells(data, [column.title for column in columns]))
-    for row in rows:
-        data.append(text_cells(data, [_plain(row.get(column.key)) for column in columns]))
-    notes = workbook.create_sheet("About these figures")
-    for label, text in about:
-        notes.append(text_cells(notes, [label, text]))
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    with xlsx_file(columns, rows, about, sheet_title) as handle:
+        return handle.read()
 
 
 def _json(columns, rows, about) -> bytes:
@@ -228,7 +206,7 @@ def stream_response(
     filename = f"{slugify(name) or 'export'}.{fmt}"
     if fmt == "xlsx":
         return FileResponse(
-            xlsx_file(columns, rows, about, "Incidents"),
+            xlsx_file(columns, rows, about, name.capitalize()),
             as_attachment=True,
             filename=filename,
             content_type=CONTENT_TYPES[fmt],

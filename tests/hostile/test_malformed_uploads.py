@@ -612,16 +612,19 @@ def _confirm(client, data: bytes, name: str):
     return preview, done
 
 
+def _body(response) -> bytes:
+    # Incident downloads stream (dashboard/incidents/); the others come whole.
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
 def _csv_cells(response) -> list[str]:
     return [
-        cell
-        for row in csv.reader(io.StringIO(response.content.decode("utf-8-sig")))
-        for cell in row
+        cell for row in csv.reader(io.StringIO(_body(response).decode("utf-8-sig"))) for cell in row
     ]
 
 
 def _xlsx_cells(response) -> list:
-    workbook = load_workbook(io.BytesIO(response.content))
+    workbook = load_workbook(io.BytesIO(_body(response)))
     return [cell for sheet in workbook for row in sheet.iter_rows() for cell in row]
 
 
