@@ -30,7 +30,7 @@ class PeriodField(forms.CharField):
 
 class LeagueForm(forms.Form):
     dataset = forms.ModelChoiceField(
-        queryset=Dataset.objects.public(),
+        queryset=Dataset.objects.all(),
         to_field_name="slug",
         required=False,
         empty_label=None,
@@ -42,7 +42,7 @@ class LeagueForm(forms.Form):
         from django.conf import settings
 
         dataset = self.cleaned_data["dataset"]
-        return dataset or Dataset.objects.public().filter(slug=settings.FEATURED_DATASET).first()
+        return dataset or Dataset.objects.filter(slug=settings.FEATURED_DATASET).first()
 
     def error_summary(self) -> list[str]:
         """'parameter: message' for each invalid query-string parameter."""
