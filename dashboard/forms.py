@@ -30,7 +30,7 @@ class PeriodField(forms.CharField):
 
 class LeagueForm(forms.Form):
     dataset = forms.ModelChoiceField(
-        queryset=Dataset.objects.public(),
+        queryset=Dataset.objects.all(),
         to_field_name="slug",
         required=False,
         empty_label=None,

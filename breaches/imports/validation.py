@@ -9,6 +9,7 @@ value as a FigureRevision. A file with any invalid row imports nothing.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable
@@ -319,6 +320,21 @@ def _figure_row(row: _Row) -> FigureRow | None:
     )
 
 
+@functools.lru_cache(maxsize=4096)  # a case list repeats the same few outcome cells
+def _outcomes(raw: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The outcome codes in one cell (in order, once each) and the problems found."""
+    outcomes, problems = [], []
+    for separator in OUTCOME_SEPARATORS:
+        raw = raw.replace(separator, "\n")
+    for part in filter(None, (p.strip() for p in raw.split("\n"))):
+        code = OUTCOMES.resolve(part)
+        if code is None:
+            problems.append(f"unknown outcome '{part}'; use one of: {', '.join(OUTCOMES.codes)}")
+        elif code not in outcomes:
+            outcomes.append(code)
+    return tuple(outcomes), tuple(problems)
+
+
 def _incident_row(row: _Row) -> IncidentRow | None:
     dataset = row.dataset()
     force = row.force(required=True)
@@ -329,18 +345,9 @@ def _incident_row(row: _Row) -> IncidentRow | None:
     outcome_date = row.get("outcome_date", cells.date)
     if occurred_on and outcome_date and outcome_date < occurred_on:
         row.error("outcome_date", "outcome date is before the date the incident occurred")
-    outcomes = []
-    raw = cells.text(row.values.get("outcome"))
-    for separator in OUTCOME_SEPARATORS:
-        raw = raw.replace(separator, "\n")
-    for part in filter(None, (p.strip() for p in raw.split("\n"))):
-        code = OUTCOMES.resolve(part)
-        if code is None:
-            row.error(
-                "outcome", f"unknown outcome '{part}'; use one of: {', '.join(OUTCOMES.codes)}"
-            )
-        elif code not in outcomes:
-            outcomes.append(code)
+    outcomes, problems = _outcomes(cells.text(row.values.get("outcome")))
+    for problem in problems:
+        row.error("outcome", problem)
     category = row.code("category", CATEGORIES)
     role = row.code("role", ROLES)
     summary = row.get("summary", lambda c: cells.bounded(c, 10000)) or ""
@@ -354,7 +361,7 @@ def _incident_row(row: _Row) -> IncidentRow | None:
         occurred_on=occurred_on,
         category=category,
         role=role,
-        outcomes=tuple(outcomes),
+        outcomes=outcomes,
         outcome_date=outcome_date,
         summary=summary,
     )
