@@ -36,6 +36,8 @@ def summary(data: ChartData) -> str:
     shown = [r for r in data.rows if r["value"] is not None]
     missing = {r["force"]: r for r in data.rows if r["value"] is None and not r["series"]}
     if not shown:
+        if data.state.get("by"):  # a count of incident records per month or year
+            return "No dated incident records match this chart."
         return "No published figures match this chart."
     top = max(shown, key=lambda r: r["value"])
     value_format = "{:,.1f}" if data.chart != "league" or top["value"] % 1 else "{:,.0f}"
