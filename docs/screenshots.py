@@ -44,7 +44,18 @@ def main(base: str) -> None:
                     page.wait_for_selector("[data-chart] .main-svg")
                 page.screenshot(path=out / f"{name}-{label}.png", full_page=True)
             page.close()
+        known_gaps(browser, base, out)
         browser.close()
+
+
+def known_gaps(browser, base: str, out: Path) -> None:
+    """The about page's known gaps: the section's first 1,700 pixels, at desktop width."""
+    page = browser.new_page(viewport={"width": WIDTHS["desktop"], "height": 900})
+    page.goto(base + "/about/")
+    top = page.evaluate("document.getElementById('gaps').getBoundingClientRect().top + scrollY")
+    clip = {"x": 0, "y": top - 24, "width": WIDTHS["desktop"], "height": 1700}
+    page.screenshot(path=out / "about-known-gaps.png", full_page=True, clip=clip)
+    page.close()
 
 
 if __name__ == "__main__":
