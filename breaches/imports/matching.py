@@ -6,7 +6,7 @@ force ("Met Police" looks like "Kent Police": both end in Police). So names are 
 to a canonical form: the words every force shares are dropped, county abbreviations and the
 initialisms in use are spelt out. Only then are they compared, fuzzily, with the canonical
 form of every name, short name and alias (rapidfuzz: chosen over pg_trgm by measuring,
-docs/decisions/0005-force-name-suggestions.md).
+docs/decisions/0006-force-name-suggestions.md).
 """
 
 from __future__ import annotations
