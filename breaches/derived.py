@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, DateField, F, Func, Q, Sum
 from django.db.models.functions import TruncMonth
 
 from .league import Value
@@ -22,6 +22,18 @@ from .queries import Level, Period, annualised, nearest_workforce, per_1000
 from .vocabularies import OUTCOME_GROUPS, outcomes_in_group
 
 TREND_BUCKETS = ("month", "year", "fy")
+# The first day of a month's calendar year, and of its financial year (April to March).
+_YEAR_START = Func(
+    F("period_start"),
+    template="date_trunc('year', %(expressions)s)::date",
+    output_field=DateField(),
+)
+_FY_START = Func(
+    F("period_start"),
+    template="(date_trunc('year', %(expressions)s - interval '3 months')"
+    " + interval '3 months')::date",
+    output_field=DateField(),
+)
 
 
 def _models():
@@ -107,20 +119,26 @@ class IncidentCounts:
 
     def periods(self) -> list[tuple[Period, int]]:
         """The whole period, then each calendar and financial year with incidents, each with
-        the number of forces counted in it."""
+        the number of forces counted in it. Three small aggregate queries."""
         whole = Period(self.dataset.period_start, self.dataset.period_end)
         forces_in_whole = self._cells("whole", Level()).count()
         if not forces_in_whole:
             return []
-        years: dict[Period, set[int]] = {}
-        months = self._cells("month", Level()).values_list("force_id", "period_start")
-        for force_id, start in months.order_by():
-            for bucket in ("year", "fy"):
-                period = year_period(year_of(start, bucket), bucket)
+        months = self._cells("month", Level())
+        years: list[tuple[Period, int]] = []
+        for bucket, first_day in (("year", _YEAR_START), ("fy", _FY_START)):
+            rows = (
+                months.annotate(start=first_day)
+                .values("start")
+                .annotate(forces=Count("force_id", distinct=True))
+                .order_by("start")
+            )
+            for row in rows:
+                period = year_period(row["start"], bucket)
                 if period != whole:
-                    years.setdefault(period, set()).add(force_id)
-        ordered = sorted(years.items(), key=lambda item: (item[0].start, item[0].end))
-        return [(whole, forces_in_whole)] + [(period, len(ids)) for period, ids in ordered]
+                    years.append((period, row["forces"]))
+        years.sort(key=lambda pair: (pair[0].start, pair[0].end))
+        return [(whole, forces_in_whole), *years]
 
     def league(self, period: Period, level: Level) -> list[dict]:
         """One row per force with incidents in this cell, shaped like

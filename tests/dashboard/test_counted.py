@@ -217,3 +217,16 @@ def test_an_unknown_case_list_kind_is_refused_by_name(tmp_path):
     ):
         call_command("load_reference_data", folder=folder, stdout=io.StringIO())
     assert list(Return.objects.values_list("dataset_id", "force_id", "case_list")) == before
+
+
+def test_a_case_list_league_offers_its_whole_period_then_each_year(case_list):
+    from breaches.derived import IncidentCounts
+    from breaches.queries import Period
+
+    # Cases in Jan, Feb, Jun and Nov 2019: calendar 2019 is the whole period (listed once);
+    # financial years 2018/19 (Kent and Surrey) and 2019/20 (Kent, Surrey).
+    assert IncidentCounts(case_list).periods() == [
+        (Period(dt.date(2019, 1, 1), dt.date(2019, 12, 31)), 2),
+        (Period(dt.date(2018, 4, 1), dt.date(2019, 3, 31)), 2),
+        (Period(dt.date(2019, 4, 1), dt.date(2020, 3, 31)), 2),  # Kent in June, Surrey in Nov
+    ]
