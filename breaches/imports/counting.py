@@ -20,7 +20,7 @@ category or role counts under "all" only: it is not a cell of its own.
 
 from __future__ import annotations
 
-from django.db import connection
+from django.db import connection, transaction
 
 from ..vocabularies import DETAILED_OUTCOMES
 
@@ -108,16 +108,35 @@ RETURNING c.id, c.count
 """  # noqa: S608
 
 
+TOUCHED = "counting_touched"
+
+
+def _touched(cursor, ids_sql: str, params) -> str:
+    """Keep the touched ids in an analysed temporary table and return a query of them.
+
+    Inside an import the incidents just written have no statistics yet: asked for "the
+    incidents of batch 4", the planner expects a handful and joins 800,000 rows by nested
+    loops (minutes). A table of the ids, analysed, tells it how many there are (seconds).
+    """
+    cursor.execute(f"DROP TABLE IF EXISTS {TOUCHED}")
+    cursor.execute(f"CREATE TEMPORARY TABLE {TOUCHED} ON COMMIT DROP AS {ids_sql}", params)
+    cursor.execute(f"CREATE UNIQUE INDEX ON {TOUCHED} (id)")
+    cursor.execute(f"ANALYZE {TOUCHED}")
+    return f"SELECT id FROM {TOUCHED}"  # noqa: S608 (a constant name)
+
+
 def add_to_counts(ids_sql: str, params=()) -> None:
     """Count the incidents `ids_sql` selects (a query of one column, `id`), as they are now."""
-    with connection.cursor() as cursor:
-        cursor.execute(ADD.replace("{ids}", ids_sql), params)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL work_mem = '128MB'")  # the grouping sets hash in memory
+        cursor.execute(ADD.replace("{ids}", _touched(cursor, ids_sql, params)))
 
 
 def remove_from_counts(ids_sql: str, params=()) -> None:
     """Take the incidents `ids_sql` selects out of the counts, as they are now."""
-    with connection.cursor() as cursor:
-        cursor.execute(REMOVE.replace("{ids}", ids_sql), params)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL work_mem = '128MB'")
+        cursor.execute(REMOVE.replace("{ids}", _touched(cursor, ids_sql, params)))
         emptied = [row_id for row_id, count in cursor.fetchall() if count == 0]
         if emptied:
             cursor.execute("DELETE FROM breaches_incidentcount WHERE id = ANY(%s)", [emptied])
