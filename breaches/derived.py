@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.db.models import Count, DateField, F, Func, Q, Sum
 from django.db.models.functions import TruncMonth
@@ -21,7 +22,6 @@ from .league import Value
 from .queries import Level, Period, annualised, nearest_workforce, per_1000
 from .vocabularies import OUTCOME_GROUPS, outcomes_in_group
 
-TREND_BUCKETS = ("month", "year", "fy")
 # The first day of a month's calendar year, and of its financial year (April to March).
 _YEAR_START = Func(
     F("period_start"),
@@ -69,14 +69,18 @@ class IncidentCounts:
 
     dataset: object
 
-    def _case_lists(self, kind: str) -> set[int]:
+    def _case_lists(self, kind: str):
+        """The forces whose answer's incident records are of this kind (a subquery)."""
         Return = _models()[3]
-        answers = Return.objects.filter(dataset=self.dataset, case_list=kind)
-        return set(answers.values_list("force_id", flat=True))
+        return Return.objects.filter(dataset=self.dataset, case_list=kind).values("force_id")
+
+    @cached_property
+    def _complete(self) -> set[int]:
+        return set(self._case_lists("complete").values_list("force_id", flat=True))
 
     def complete_forces(self) -> set[int]:
         """Forces whose case list a return marks complete: their counts are exact."""
-        return self._case_lists("complete")
+        return self._complete
 
     def _cells(self, bucket: str, level: Level):
         """Cells of case lists: incident records named only as examples count nowhere."""
@@ -277,13 +281,3 @@ def counted_by_dataset(force) -> list[dict]:
     for row in rows.values():
         row["outcomes"].sort(key=lambda pair: OUTCOME_GROUPS.codes.index(pair[0]))
     return list(rows.values())
-
-
-def counted_forces(dataset) -> dict[int, int]:
-    """{force_id: incident records} over the dataset's whole period. One query."""
-    _, _, IncidentCount, Return = _models()
-    examples = Return.objects.filter(dataset=dataset, case_list="examples").values("force_id")
-    cells = IncidentCount.objects.filter(
-        dataset=dataset, bucket="whole", category=None, outcome=None, role=None
-    ).exclude(force_id__in=examples)
-    return dict(cells.values_list("force_id", "count"))

@@ -4,7 +4,7 @@ from django.db.models import Count, F, Q
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
-from breaches.derived import counted_by_dataset, counted_forces
+from breaches.derived import IncidentCounts, counted_by_dataset
 from breaches.models import Dataset, EnforcementAction, Figure, Force, Return
 from breaches.queries import Level, Period, annualised
 from breaches.vocabularies import OUTCOME_GROUPS, OUTCOMES, group_of
@@ -155,8 +155,9 @@ def dataset(request, slug):
     withheld = Return.objects.filter(dataset=dataset).exclude(status="disclosed")
     withheld = withheld.select_related("force")
     covered = set(figures.by_force().values_list("force", flat=True))
-    counted = counted_forces(dataset)
     whole = Period(dataset.period_start, dataset.period_end)
+    incident_counts = IncidentCounts(dataset)
+    counted = incident_counts.by_force(whole, Level())
     counted_rows = [
         {"force": force, "count": counted[force.pk],
          "url": incidents_url(dataset, force.slug, whole, Level())}
@@ -175,11 +176,7 @@ def dataset(request, slug):
             "withheld": withheld,
             "no_figure": Force.objects.exclude(pk__in=covered | set(counted)),
             "counted": counted_rows,
-            "counts_complete": set(
-                Return.objects.filter(dataset=dataset, case_list="complete").values_list(
-                    "force_id", flat=True
-                )
-            ),
+            "counts_complete": incident_counts.complete_forces(),
             "incident_count": dataset.incidents.count(),
         },
     )

@@ -142,11 +142,6 @@ def remove_from_counts(ids_sql: str, params=()) -> None:
             cursor.execute("DELETE FROM breaches_incidentcount WHERE id = ANY(%s)", [emptied])
 
 
-def ids_in(ids: list[int]) -> tuple[str, list]:
-    """`ids_sql` and its parameters for a list of incident ids."""
-    return "SELECT unnest(%s::bigint[]) AS id", [list(ids)]
-
-
 def recount_everything() -> None:
     """Rebuild every count from the incidents (the migration's backfill; a repair tool)."""
     with connection.cursor() as cursor:

@@ -18,7 +18,7 @@ from ..models import Figure, FigureRevision, ImportBatch
 from ..versions import data_changed
 from . import counting
 from .merge import OUTCOMES_JSON, TABLES
-from .saving import FIGURE_VALUE_FIELDS, after_incidents_saved, lock_imports
+from .saving import FIGURE_VALUE_FIELDS, after_incidents_saved, figure_revision, lock_imports
 from .saving import refresh_returns as _refresh_returns
 
 
@@ -91,18 +91,7 @@ def _retract_figures(batch: ImportBatch, retraction: ImportBatch) -> tuple[int, 
     }
     retracted = _retracted_batches()
     FigureRevision.objects.bulk_create(
-        (
-            FigureRevision(
-                figure=f,
-                count=f.count,
-                status=f.status,
-                source_id=f.source_id,
-                note=f.note,
-                batch_id=f.batch_id,
-                replaced_by=retraction,
-            )
-            for f in figures
-        ),
+        (figure_revision(f, retraction) for f in figures),
         batch_size=2000,
     )
     restored = withdrawn = 0

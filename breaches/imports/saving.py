@@ -32,7 +32,6 @@ if TYPE_CHECKING:
 
 IMPORT_LOCK = 7_301_001  # any constant shared by every import: one import writes at a time
 FIGURE_VALUE_FIELDS = ("count", "status", "source_id", "note")
-INCIDENT_VALUE_FIELDS = ("occurred_on", "category", "role", "summary")
 
 
 @dataclass(frozen=True)
@@ -160,6 +159,19 @@ def _new_batch(kind: str, file_name: str, sha256: str, user, content, sheet) -> 
     )
 
 
+def figure_revision(figure: Figure, replaced_by: ImportBatch) -> FigureRevision:
+    """What a figure says now, kept before `replaced_by` restates or withdraws it."""
+    return FigureRevision(
+        figure=figure,
+        count=figure.count,
+        status=figure.status,
+        source_id=figure.source_id,
+        note=figure.note,
+        batch_id=figure.batch_id,
+        replaced_by=replaced_by,
+    )
+
+
 @transaction.atomic
 def save_figures(
     rows: list[FigureRow],
@@ -178,18 +190,7 @@ def save_figures(
         return ImportResult(batch=None, created=0, updated=0, unchanged=unchanged)
     batch = _new_batch("figures", file_name, sha256, user, content, sheet)
     FigureRevision.objects.bulk_create(
-        (
-            FigureRevision(
-                figure=figure,
-                count=figure.count,
-                status=figure.status,
-                source_id=figure.source_id,
-                note=figure.note,
-                batch_id=figure.batch_id,
-                replaced_by=batch,
-            )
-            for _, figure in plan.changed
-        ),
+        (figure_revision(figure, batch) for _, figure in plan.changed),
         batch_size=2000,
     )
     now = timezone.now()  # bulk_update skips auto_now

@@ -201,12 +201,10 @@ def _counted_trend_rows(dataset, level, state) -> tuple[list[dict], int]:
     """Counts of one dataset's incident records per month or year: for the chosen forces,
     or national. Also how many records have no date (in no month or year)."""
     counts = IncidentCounts(dataset)
-    forces = dict(
-        Force.objects.filter(slug__in=state.forces).values_list("pk", "name")
-        if state.forces
-        else []
-    )
-    slugs = dict(Force.objects.filter(pk__in=forces).values_list("pk", "slug"))
+    chosen = Force.objects.filter(slug__in=state.forces) if state.forces else Force.objects.none()
+    forces, slugs = {}, {}
+    for pk, name, slug in chosen.values_list("pk", "name", "slug"):
+        forces[pk], slugs[pk] = name, slug
     complete = counts.complete_forces()
     rows = []
     for r in counts.series(state.by, level, tuple(forces)):

@@ -3,8 +3,8 @@ outcome group, role and year, each value a link that adds it as a filter (the Da
 
 One GROUP BY per facet over the filtered queryset, so every number is what the list shows
 after clicking it. An incident with several outcomes counts once in each outcome group it
-reached (docs/design.md, section 2a), so the outcome facet can add up to more than the list; the others
-add up to it exactly, blanks ("not coded", "undated") included.
+reached (docs/design.md, section 2a), so the outcome facet can add up to more than the list;
+the others add up to it exactly, blanks ("not coded", "undated") included.
 """
 
 from __future__ import annotations
