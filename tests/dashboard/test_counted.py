@@ -230,3 +230,23 @@ def test_a_case_list_league_offers_its_whole_period_then_each_year(case_list):
         (Period(dt.date(2018, 4, 1), dt.date(2019, 3, 31)), 2),
         (Period(dt.date(2019, 4, 1), dt.date(2020, 3, 31)), 2),  # Kent in June, Surrey in Nov
     ]
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        (
+            "/incidents/?occurred=2019-13-01~x",
+            "occurred: Write the period as YYYY-MM-DD~YYYY-MM-DD",
+        ),
+        (
+            "/incidents/?occurred=2020-01-01~2019-01-01",
+            "occurred: The period ends before it starts.",
+        ),
+        ("/incidents/?outcome=sacked-twice", "outcome: "),
+    ],
+)
+def test_the_links_filters_refuse_bad_input_by_name(client, url, message):
+    response = client.get(url)
+    assert response.status_code == 400
+    assert message in response.content.decode()
