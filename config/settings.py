@@ -277,9 +277,13 @@ LOGGING = {
 # version (breaches.versions.data_version), so an import or a retraction makes them stale at
 # once. One process: local memory. Several app servers: set REDIS_URL for a shared cache.
 REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+# With Redis unreachable, pages and rate limits carry on from each process's memory
+# (config/failsoft_cache.py); the short timeouts bound what a Redis that hangs costs.
+REDIS_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+REDIS_BACKEND = "config.failsoft_cache.FailSoftRedisCache"
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {"BACKEND": REDIS_BACKEND, "LOCATION": REDIS_URL, "OPTIONS": REDIS_OPTIONS}
         if REDIS_URL
         else {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
@@ -289,9 +293,10 @@ CACHES = {
     # Rate-limit counters (config/ratelimit.py), apart so that clearing one leaves the other.
     "ratelimit": (
         {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": REDIS_BACKEND,
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "ratelimit",
+            "OPTIONS": REDIS_OPTIONS,
         }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimit"}

@@ -1,7 +1,6 @@
 """Public pages: parse the query string (form or FilterSet) -> query -> build -> render."""
 
-from django.db import DatabaseError, connection
-from django.http import HttpResponse
+from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -9,6 +8,7 @@ from django.views.decorators.http import require_safe
 from breaches.models import Dataset, Figure, Force, Source
 from breaches.queries import Level, Period
 from breaches.vocabularies import CATEGORIES, OUTCOMES, ROLES
+from config.health import health_report
 from config.ratelimit import exporting, rate_limit
 
 from . import about as about_page
@@ -159,11 +159,6 @@ def about(request):
 
 @never_cache
 def healthz(request):
-    """200 when the database answers; 503 otherwise (for load balancers and monitors)."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-    except DatabaseError:
-        connection.close()  # the next request starts a fresh connection
-        return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
-    return HttpResponse("ok\n", content_type="text/plain")
+    """JSON for load balancers and monitors: 503 only when the database does not answer."""
+    report = health_report()
+    return JsonResponse(report, status=503 if report["status"] == "unavailable" else 200)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -214,6 +215,86 @@ def tables_snapshot(server: EmbeddedServer, dbname: str, *, sequences: bool = Tr
         connection.close()
 
 
+# Loopback only, nothing written to disk, in the foreground so that we can stop it.
+REDIS_OPTIONS = ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no"]
+
+
+class RedisServer:
+    """Debian's redis-server on a free port, which a test may stop and start again there."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.port: int | None = None
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        """Start on a free port the first time, on the same port after a stop()."""
+        executable = shutil.which("redis-server")
+        assert executable, "Debian's redis-server is needed: `make test` installs it"
+        for _attempt in range(3):  # another run may take the port between probe and bind
+            port = self.port or free_port()
+            with (self.folder / "redis.log").open("ab") as log:
+                self.process = subprocess.Popen(
+                    [executable, "--port", str(port), "--dir", str(self.folder), *REDIS_OPTIONS],
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
+            if self._ours_when_up(f"redis://127.0.0.1:{port}/0"):
+                self.port = port
+                return
+            stop_process(self.process)
+        raise AssertionError((self.folder / "redis.log").read_text())
+
+    def _ours_when_up(self, url: str, timeout: float = 10) -> bool:
+        """Wait for redis-server to answer; True when the one answering is ours."""
+        import redis
+
+        client = redis.Redis.from_url(url)
+        deadline = time.monotonic() + timeout
+        try:
+            while self.process.poll() is None and time.monotonic() < deadline:
+                try:
+                    return client.info("server")["process_id"] == self.process.pid
+                except redis.ConnectionError:
+                    time.sleep(0.05)
+            return False
+        finally:
+            client.close()
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop_process(self.process)
+
+    def shutdown(self) -> None:
+        self.stop()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def stored_keys(url: str, pattern: str) -> list[str]:
+    """The keys in a Redis server matching `pattern`."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    try:
+        return sorted(key.decode() for key in client.scan_iter(match=pattern))
+    finally:
+        client.close()
+
+
+def stop_process(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 class Server:
     """A process serving HTTP on 127.0.0.1:port (gunicorn), stopped by stop()."""
 
@@ -332,3 +413,28 @@ def get(url: str, timeout: float = 10, headers: dict | None = None) -> Response:
 class NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
+
+
+# Pins the default chart the way "Share" does, without rendering its image (that needs
+# chromium and seconds, and no page read here shows it). Prints the pin's id.
+PIN_DEFAULT_CHART = """
+from django.http import QueryDict
+from breaches.versions import data_version
+from dashboard.charts.cache import live_chart
+from dashboard.charts.state import ChartStateForm
+from dashboard.models import PinnedChart, pin_id
+form = ChartStateForm.from_query(QueryDict(""))
+assert form.is_valid(), form.errors
+state = form.state()
+frozen = live_chart(state)[0].as_json()
+pinned, _ = PinnedChart.objects.get_or_create(
+    id=pin_id(state.query_string(), frozen),
+    defaults={"query_string": state.query_string(), "data": frozen, "data_version": data_version()},
+)
+print(pinned.id)
+"""
+
+
+def pin_default_chart(env: dict) -> str:
+    """The id of a pinned chart (the chart builder's default) in env's database."""
+    return manage(env, "shell", "--no-imports", "-c", PIN_DEFAULT_CHART).stdout.strip()
