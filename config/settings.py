@@ -41,7 +41,8 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
 SITE_URL = os.environ.get("SITE_URL", "").strip().rstrip("/") or "http://127.0.0.1:8000"
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin on our site class: two-factor sign-in when DJANGO_ADMIN_2FA is on.
+    "config.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -53,6 +54,8 @@ INSTALLED_APPS = [
     "django_tables2",
     "django_filters",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "breaches",
     "dashboard",
 ]
@@ -61,6 +64,7 @@ MIDDLEWARE = [
     # First, so that every log line of the request (middleware included) carries its id.
     "config.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     # Above whitenoise, so that static files get the policy too.
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -68,6 +72,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): signed in with a code from an authenticator app.
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Turns a locked-out sign-in (django-axes) into the lockout page.
@@ -213,6 +219,27 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Browser features no page of ours uses, refused for our pages and anything they might load
+# (docs/security.md). Only features chromium and firefox know: unknown names are console noise.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in [
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+        "xr-spatial-tracking",
+    ]
+}
+
 # The admin lives at DJANGO_ADMIN_PATH (default "admin/"): a less obvious path means fewer
 # password-guessing bots, not security; the lockout below is what stops guessing.
 ADMIN_PATH = (os.environ.get("DJANGO_ADMIN_PATH", "").strip().strip("/") or "admin") + "/"
@@ -222,6 +249,12 @@ ADMIN_PATH = (os.environ.get("DJANGO_ADMIN_PATH", "").strip().strip("/") or "adm
 SESSION_COOKIE_AGE = int(float(os.environ.get("DJANGO_SESSION_HOURS") or 8) * 3600)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("DJANGO_SESSION_EXPIRE_AT_BROWSER_CLOSE", default=True)
 SESSION_COOKIE_HTTPONLY = True
+
+# Two-factor sign-in for staff (config/admin_site.py): with DJANGO_ADMIN_2FA=1 the admin asks
+# for a code from an authenticator app (TOTP, django-otp) as well as the password.
+# `manage.py reset_2fa USER` sets up a staff member's app, or replaces a lost one.
+ADMIN_2FA = env_bool("DJANGO_ADMIN_2FA", default=False)
+OTP_TOTP_ISSUER = "Police data breaches"
 
 # Login lockout (django-axes): AXES_FAILURE_LIMIT failed sign-ins from one client address lock
 # it out for AXES_COOLOFF_MINUTES (each further failure restarts the wait); attempts are kept in

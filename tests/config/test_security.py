@@ -66,6 +66,9 @@ def assert_common_headers(response):
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Referrer-Policy"] == "same-origin"
     assert response["Cross-Origin-Opener-Policy"] == "same-origin"
+    refused = dict(item.split("=") for item in response["Permissions-Policy"].split(", "))
+    assert {"camera", "microphone", "geolocation", "payment", "usb"} <= set(refused)
+    assert set(refused.values()) == {"()"}  # no page may use any of them, nor anything it loads
     assert re.fullmatch(r"[0-9a-f]{32}", response["X-Request-ID"])
     return csp
 
