@@ -11,7 +11,7 @@ still be seen through those (and admin edits are seen through its log).
 """
 
 from django.contrib.admin.models import LogEntry
-from django.db import connection, transaction
+from django.db import connection, connections, router, transaction
 
 from .models import DataGeneration, ImportBatch
 
@@ -41,7 +41,10 @@ def data_version() -> str:
         batch=ImportBatch._meta.db_table,
         log=LogEntry._meta.db_table,
     )
-    with connection.cursor() as cursor:
+    # From the database this request reads its rows from (a replica for public pages,
+    # config/replicas.py): a version from the primary with rows from a lagging replica would
+    # cache old rows under the new version.
+    with connections[router.db_for_read(DataGeneration)].cursor() as cursor:
         cursor.execute(sql)
         generation, batches, last_batch, last_edit = cursor.fetchone()
     return f"{generation or 0}.{batches}.{last_batch or 0}.{last_edit or 0}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.db import DatabaseError, connections
 
 from .failsoft_cache import redis_health
+from .replicas import replica_health
 
 
 def database_health() -> str:
@@ -24,13 +25,18 @@ def database_health() -> str:
 
 
 def health_report() -> dict:
-    """{"status": "ok" | "degraded" | "unavailable", "database": ..., "cache": ...}."""
+    """{"status": "ok" | "degraded" | "unavailable", "database": ..., "cache": ...,
+    "replicas": {alias: {"status": ..., "lag_seconds": ..., "lag_bytes": ...}}}."""
     report = {"database": database_health()}
     # None: no Redis configured, each process has its own cache, which cannot be down.
     report["cache"] = redis_health() or "local"
     if report["database"] != "ok":
         report["status"] = "unavailable"
-    elif report["cache"] == "degraded":
+        return report
+    replicas = replica_health()
+    if replicas:
+        report["replicas"] = replicas
+    if report["cache"] == "degraded" or any(r["status"] != "ok" for r in replicas.values()):
         report["status"] = "degraded"
     else:
         report["status"] = "ok"

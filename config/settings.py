@@ -63,6 +63,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First, so that every log line of the request (middleware included) carries its id.
     "config.request_id.RequestIdMiddleware",
+    # Before anything reads the database: where this request reads (replicas, if any).
+    "config.replicas.ReadReplicaMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     # Above whitenoise, so that static files get the policy too.
@@ -115,8 +117,16 @@ else:
             "CONN_MAX_AGE": 60,
         }
     }
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 3
+# Read replicas (config/replicas.py): public pages read the figures from them, everything
+# else reads the primary. Whoever just wrote reads the primary for this many seconds.
+for number, url in enumerate(env_list("DATABASE_REPLICA_URLS", ""), start=1):
+    DATABASES[f"replica{number}"] = dj_database_url.parse(url, conn_max_age=60)
+for database in DATABASES.values():
+    database["CONN_HEALTH_CHECKS"] = True
+    database.setdefault("OPTIONS", {})["connect_timeout"] = 3
+if len(DATABASES) > 1:
+    DATABASE_ROUTERS = ["config.replicas.ReplicaRouter"]
+REPLICA_READ_YOUR_WRITES_SECONDS = int(os.environ.get("REPLICA_READ_YOUR_WRITES_SECONDS") or 60)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

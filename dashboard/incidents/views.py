@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db import connection, transaction
+from django.db import connections, transaction
 from django.db.models import OuterRef
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
@@ -62,10 +62,12 @@ def export_rows(queryset):
     # Names from two small tables rather than a join per row.
     datasets = dict(Dataset.objects.values_list("pk", "slug"))
     forces = dict(Force.objects.values_list("pk", "name"))
-    with transaction.atomic():
+    # On the database the rows are read from: a replica for a public download (config/replicas.py).
+    alias = rows.db
+    with transaction.atomic(using=alias):
         # Plan for the first rows, not the last: otherwise a filtered download sorts every
         # matching row (a second at 400,000) before sending one, instead of reading an index.
-        with connection.cursor() as cursor:
+        with connections[alias].cursor() as cursor:
             cursor.execute("SET LOCAL cursor_tuple_fraction = 0.001")
         for row in rows.iterator(chunk_size=CHUNK):
             yield {

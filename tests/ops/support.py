@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import warnings
 from dataclasses import dataclass, field
@@ -131,6 +132,92 @@ class EmbeddedServer:
         if self.running():
             with contextlib.suppress(subprocess.CalledProcessError):
                 self.stop()
+
+
+@dataclass
+class StreamingReplica:
+    """A streaming replica of `primary`, made with the wheel's own pg_basebackup.
+
+    It listens on a socket folder of its own (its data folder), reads the primary's WAL over
+    the primary's socket, and is read-only. Tests stop and start it like the primary.
+    """
+
+    primary: EmbeddedServer
+    folder: Path
+
+    @property
+    def pgdata(self) -> Path:
+        return self.folder / "data"
+
+    @property
+    def user(self):
+        return self.primary.user
+
+    def create(self) -> None:
+        if self.user:  # pg_basebackup runs as the server's user and writes into this folder
+            shutil.chown(self.folder, self.user, self.user)
+        _wheel().pg_basebackup(
+            [
+                *("-h", self.primary.socket_dir, "-p", str(self.primary.port), "-U", "postgres"),
+                *("--write-recovery-conf", "--wal-method=stream", "--checkpoint=fast"),
+            ],
+            pgdata=self.pgdata,
+            user=self.user,
+            timeout=120,
+        )
+        # The primary keeps its socket in its data folder, so the copy has the socket's lock
+        # file (and the wheel's list of holders): neither belongs to the replica.
+        for leftover in [*self.pgdata.glob(".s.PGSQL.*"), self.pgdata / ".handle_pids.json"]:
+            leftover.unlink(missing_ok=True)
+        self.start()
+
+    def start(self) -> None:
+        _wheel().pg_ctl(
+            [
+                *("-w", "-o", '-h ""', "-o", f"-k {self.pgdata}"),
+                *("-l", str(self.folder / "log"), "start"),
+            ],
+            pgdata=self.pgdata,
+            user=self.user,
+            timeout=30,
+        )
+
+    def stop(self) -> None:
+        _wheel().pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.pgdata, user=self.user)
+
+    def running(self) -> bool:
+        return (self.pgdata / "postmaster.pid").exists()
+
+    def log(self) -> str:
+        return (self.folder / "log").read_text(errors="replace")[-3000:]
+
+    def url(self, dbname: str) -> str:
+        """Its address for DATABASE_REPLICA_URLS (a socket folder is the host, %-encoded)."""
+        host = urllib.parse.quote(str(self.pgdata), safe="")
+        return f"postgres://postgres@{host}:{self.primary.port}/{dbname}"
+
+    def execute(self, statement, params=None, dbname: str = "postgres") -> list:
+        replica = EmbeddedServer(self.pgdata, socket_dir=str(self.pgdata), port=self.primary.port)
+        return replica.execute(statement, params, dbname=dbname)
+
+    def wait_for_replay(self, timeout: float = 30) -> None:
+        """Until the replica has replayed everything the primary has written so far."""
+        [(target,)] = self.primary.execute("SELECT pg_current_wal_lsn()")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            [(behind,)] = self.execute(
+                "SELECT pg_wal_lsn_diff(%s, pg_last_wal_replay_lsn())", [target]
+            )
+            if behind <= 0:
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"the replica did not replay to {target} within {timeout} s")
+
+    def shutdown(self) -> None:
+        if self.running():
+            with contextlib.suppress(subprocess.CalledProcessError):
+                self.stop()
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def django_env(server: EmbeddedServer, dbname: str, **extra) -> dict:
