@@ -4,6 +4,7 @@ Every variable is documented in `.env.example`. Local defaults are safe for deve
 with no DATABASE_URL the app runs on an embedded PostgreSQL server under `.pgdata/`.
 """
 
+import ipaddress
 import os
 import warnings
 from datetime import timedelta
@@ -61,6 +62,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Before anything reads them: X-Forwarded-* only from our proxies (DJANGO_TRUSTED_PROXY_IPS).
+    "config.forwarded.ForwardedHeadersMiddleware",
     # First, so that every log line of the request (middleware included) carries its id.
     "config.request_id.RequestIdMiddleware",
     # Before anything reads the database: where this request reads (replicas, if any).
@@ -149,7 +152,7 @@ USE_THOUSAND_SEPARATOR = False
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT") or BASE_DIR / "staticfiles")
 # Until collectstatic has run (development, tests) whitenoise serves from the finders and
 # warns at every start that STATIC_ROOT does not exist yet: expected, so not shown.
 warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
@@ -286,6 +289,11 @@ AXES_LOCKOUT_CALLABLE = "config.errors.locked_out"
 # REMOTE_ADDR; behind N reverse proxies that each append to X-Forwarded-For, set
 # DJANGO_TRUSTED_PROXY_COUNT=N to read the address the nearest of them saw.
 TRUSTED_PROXY_COUNT = int(os.environ.get("DJANGO_TRUSTED_PROXY_COUNT") or 0)
+# The proxies' own addresses (or networks, 10.0.0.0/24): X-Forwarded-* from anyone else is
+# dropped (config/forwarded.py). Empty: believed from any client that reaches the app.
+TRUSTED_PROXY_NETWORKS = [
+    ipaddress.ip_network(item, strict=False) for item in env_list("DJANGO_TRUSTED_PROXY_IPS", "")
+]
 RATELIMIT_CACHE = "ratelimit"
 
 # --- Logs: one line per record on stdout, each with the request's id (config/request_id.py) --
