@@ -13,7 +13,7 @@ DB_STOP_IF_UNUSED := $(BIN)/python -c "from config.embedded_db.server import sto
 # pytest-xdist workers, one per core of a 2-core machine (docs/testing.md); 0 runs in one process.
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test fuzz install install-test chromium redis-server lint format screenshots db-stop \
+.PHONY: run test fuzz install install-test chromium redis-server nginx wrk lint format screenshots db-stop \
 	backup restore restore-file bench
 
 $(BIN)/python:
@@ -54,6 +54,20 @@ redis-server:
 		echo "Installing Debian's redis-server for the shared-cache tests"; \
 		$(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
 
+# Debian's nginx with its brotli modules: tests/ops/test_proxy.py serves deploy/nginx/breaches.conf
+# on a free local port. Installing it starts no service where there is no init (containers, CI).
+nginx:
+	@test -e /usr/lib/nginx/modules/ngx_http_brotli_filter_module.so || { \
+		echo "Installing Debian's nginx and its brotli modules for the proxy tests"; \
+		$(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			nginx libnginx-mod-http-brotli-filter libnginx-mod-http-brotli-static >/dev/null; }
+
+# Debian's wrk, for the proxy benchmark (bench/bench_proxy.py; not part of `make test`).
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { \
+		echo "Installing Debian's wrk for the benchmarks"; \
+		$(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+
 # axe-core for the accessibility tests, from the npm registry (pinned; no lock file needed).
 AXE := node_modules/axe-core/axe.min.js
 $(AXE):
@@ -64,7 +78,7 @@ lint: install-test
 	$(BIN)/ruff format --check .
 
 # The embedded database the tests started is stopped afterwards, whether they pass or not.
-test: install-test chromium redis-server $(AXE) lint
+test: install-test chromium redis-server nginx $(AXE) lint
 	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS); status=$$?; $(DB_STOP_IF_UNUSED); exit $$status
 
 # The long randomised sweep of hostile inputs (tests/hostile/), remembering what it found in

@@ -33,9 +33,11 @@ SEED_DB = "ops_seed"
 SECRET = "ops-tests-secret-key-" + "x" * 40
 
 
-def free_port() -> int:
-    """A free port in PORTS."""
+def free_port(exclude: tuple[int, ...] = ()) -> int:
+    """A free port in PORTS (other than those in `exclude`)."""
     for port in PORTS:
+        if port in exclude:
+            continue
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
             # As gunicorn binds: a port whose old connections linger in TIME_WAIT is free.
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
