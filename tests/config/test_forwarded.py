@@ -1,12 +1,12 @@
-"""X-Forwarded-* believed only from the proxies in DJANGO_TRUSTED_PROXY_IPS (config/forwarded.py)."""
+"""X-Forwarded-* believed only from DJANGO_TRUSTED_PROXY_IPS (config/forwarded.py)."""
 
 import ipaddress
 
 import pytest
 
-pytestmark = pytest.mark.django_db
-
 from config.ratelimit import client_ip
+
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
