@@ -18,8 +18,8 @@ from functools import cached_property
 from django.db.models import Count, DateField, F, Func, Q, Sum
 from django.db.models.functions import TruncMonth
 
-from .league import Value
-from .queries import Level, Period, annualised, nearest_workforce, per_1000
+from .queries import ForceValue, Level, Period, annualised, nearest_workforce, per_1000
+from .value_choice import Value
 from .vocabularies import OUTCOME_GROUPS, outcomes_in_group
 
 # The first day of a month's calendar year, and of its financial year (April to March).
@@ -144,12 +144,12 @@ class IncidentCounts:
         years.sort(key=lambda pair: (pair[0].start, pair[0].end))
         return [(whole, forces_in_whole), *years]
 
-    def league(self, period: Period, level: Level) -> list[dict]:
-        """One row per force with incidents in this cell, shaped like
-        `FigureQuerySet.league()` rows, plus `counted_from` (the number of records).
+    def force_values(self, period: Period, level: Level) -> list[ForceValue]:
+        """Each force's count of incident records in this cell, as `ForceValue`s like
+        `FigureQuerySet.force_values()` with `counted_from` (the number of records).
 
-        Counts from a case list not known to be complete are lower bounds. Rows are unranked
-        and unsorted: the league ranks them together with published rows. Three queries.
+        Counts from a case list not known to be complete are lower bounds. Values are unranked
+        and unsorted: the league ranks them together with published values. Three queries.
         """
         counts = self.by_force(period, level)
         if not counts:
@@ -161,24 +161,21 @@ class IncidentCounts:
             officers_as_of=nearest_workforce("as_of", period.midpoint, force="pk"),
         )
         return [
-            {
-                "force_id": force.pk,
-                "force__name": force.name,
-                "force__slug": force.slug,
-                "source_id": None,
-                "workforce": force.officers,
-                "workforce_as_of": force.officers_as_of,
-                "count": counts[force.pk],
-                "status": "disclosed",
-                "summed": False,
-                "lower_bound": force.pk not in complete,
-                "rate_per_1000": per_1000(counts[force.pk], force.officers),
-                "annualised": annualised(counts[force.pk], period),
-                "overlapping": False,
-                "restated": False,
-                "notes": [],
-                "counted_from": counts[force.pk],
-            }
+            ForceValue(
+                force_id=force.pk,
+                force_name=force.name,
+                force_slug=force.slug,
+                count=counts[force.pk],
+                status="disclosed",
+                summed=False,
+                lower_bound=force.pk not in complete,
+                source_id=None,
+                workforce=force.officers,
+                workforce_as_of=force.officers_as_of,
+                rate_per_1000=per_1000(counts[force.pk], force.officers),
+                annualised=annualised(counts[force.pk], period),
+                counted_from=counts[force.pk],
+            )
             for force in forces
         ]
 

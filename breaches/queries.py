@@ -8,14 +8,15 @@ rates use the nearest workforce figure) live here once.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Count, ExpressionWrapper, F, OuterRef, Q, Subquery
 from django.db.models.functions import Cast
 
-from .league import TOTAL, TOTALS, Selectors, choose, overlapping, prefix_for
+from .value_choice import TOTAL, TOTALS, Selectors, choose, overlapping, prefix_for
 from .vocabularies import OUTCOME_GROUPS
 
 OFFICERS = "officers-fte"
@@ -25,8 +26,6 @@ class DatasetQuerySet(models.QuerySet):
     def public(self) -> DatasetQuerySet:
         """Datasets the public pages may list or look up: not synthetic ones (generated for
         measuring, docs/importing-at-scale.md) unless the SHOW_SYNTHETIC_DATA setting is on."""
-        from django.conf import settings
-
         if settings.SHOW_SYNTHETIC_DATA:
             return self.all()
         return self.filter(synthetic=False)
@@ -34,8 +33,6 @@ class DatasetQuerySet(models.QuerySet):
     def featured(self):
         """The dataset a page shows when none is chosen: settings.FEATURED_DATASET, or else the
         latest published public one if that is missing; None when there is none at all."""
-        from django.conf import settings
-
         public = self.public()
         return (
             public.filter(slug=settings.FEATURED_DATASET).first()
@@ -82,12 +79,35 @@ class Period:
         return f"{self.start:%-d %b %Y} to {self.end:%-d %b %Y}"
 
 
+@dataclass(frozen=True)
+class ForceValue:
+    """One force's value at a level in a period, and what a reader needs to trust it."""
+
+    force_id: int | None  # None only for a national series of counted incidents
+    force_name: str
+    force_slug: str
+    count: int | None  # None when the force did not disclose a figure
+    status: str
+    summed: bool  # the count adds up published parts
+    lower_bound: bool  # those parts are not a complete breakdown: the true value is at least count
+    source_id: int | None
+    workforce: Decimal | None  # officers (FTE) nearest the period's midpoint
+    workforce_as_of: dt.date | None
+    rate_per_1000: Decimal | None  # None without a count or a workforce figure
+    annualised: Decimal | None  # count per year of the period
+    overlapping: bool = False  # the force's parts add up to more than its total
+    restated: bool = False  # a figure behind the value replaced an earlier one
+    notes: tuple[str, ...] = ()
+    rank: int | None = None  # by count, among the values returned together
+    counted_from: int | None = None  # counted from this many incident records, not published
+
+
 def nearest_workforce(field: str, midpoint: dt.date, force: str = "force") -> Subquery:
     """The force's officer count (or its date) nearest to `midpoint`, for rates per 1,000.
 
     `force` names the outer query's reference to the force ("pk" when reading forces).
     """
-    from .models import Workforce
+    from .models import Workforce  # models imports this module for its managers
 
     distance = models.Func(
         F("as_of"), models.Value(midpoint), template="abs(%(expressions)s)", arg_joiner=" - "
@@ -146,20 +166,14 @@ class FigureQuerySet(models.QuerySet):
         outcomes = [f for f in parts if f.outcome and not f.category]
         return {"total": total, "categories": categories, "outcomes": outcomes}
 
-    def league(self, period: Period, level: Level = Level()) -> list[dict]:
-        """One row per force with a figure at `level` in `period` (call on `for_dataset()`).
-
-        Keys: force_id, force__name, force__slug, count (None when not disclosed), status,
-        summed (the count adds up published parts), lower_bound (those parts are not a
-        complete breakdown, so the true value is at least `count`), source_id, notes,
-        workforce, workforce_as_of, rate_per_1000 (None without a workforce figure),
-        annualised (count per year of the period), overlapping (the force's parts add up to
-        more than its total), restated (a figure behind the row replaced an earlier value), rank.
-        Rows with a count come first, largest first. Three queries.
+    def force_values(self, period: Period, level: Level = Level()) -> list[ForceValue]:
+        """Each force's value at `level` in `period` (call on `for_dataset()`), chosen by the
+        rules of breaches/value_choice.py. Values with a count come first, largest first,
+        ranked by count. Three queries.
         """
         figures = self.by_force().in_period(period).filter(level.exact("category"))
         select = Selectors.at(level.outcome, level.role)
-        rows = (
+        rows = list(
             # Aggregate over all the force's rows at this category, not only the matching
             # ones: completeness compares the whole breakdown with the force's total.
             figures.values("force_id", "force__name", "force__slug")
@@ -171,33 +185,38 @@ class FigureQuerySet(models.QuerySet):
             )
             .filter(select.found())
         )
-        league = []
+        force_ids = [row["force_id"] for row in rows]
+        notes = _notes(figures.filter(select.direct | select.parts | TOTAL), force_ids)
+        restated = _restated(figures.filter(select.direct | select.parts), force_ids)
+        values = []
         for row in rows:
             value = choose(row, level.outcome, level.role)
-            league.append({
-                **{key: row[key] for key in ("force_id", "force__name", "force__slug",
-                                             "source_id", "workforce", "workforce_as_of")},
-                "count": value.count,
-                "status": value.status,
-                "summed": value.summed,
-                "lower_bound": value.lower_bound,
-                "rate_per_1000": per_1000(value.count, row["workforce"]),
-                "annualised": annualised(value.count, period),
-                "overlapping": overlapping(row),
-                "restated": False,
-                "notes": [],
-            })  # fmt: skip
-        league.sort(key=lambda r: (r["count"] is None, -(r["count"] or 0), r["force__name"]))
-        _rank(league)
-        _attach_notes(figures.filter(select.direct | select.parts | TOTAL), league)
-        _mark_restated(figures.filter(select.direct | select.parts), league)
-        return league
+            values.append(ForceValue(
+                force_id=row["force_id"],
+                force_name=row["force__name"],
+                force_slug=row["force__slug"],
+                count=value.count,
+                status=value.status,
+                summed=value.summed,
+                lower_bound=value.lower_bound,
+                source_id=row["source_id"],
+                workforce=row["workforce"],
+                workforce_as_of=row["workforce_as_of"],
+                rate_per_1000=per_1000(value.count, row["workforce"]),
+                annualised=annualised(value.count, period),
+                overlapping=overlapping(row),
+                restated=row["force_id"] in restated,
+                notes=tuple(notes.get(row["force_id"], ())),
+            ))  # fmt: skip
+        values.sort(key=lambda v: (v.count is None, -(v.count or 0), v.force_name))
+        ranks = competition_ranks([v.count for v in values])
+        return [replace(value, rank=rank) for value, rank in zip(values, ranks, strict=True)]
 
     def outcome_groups(self, period: Period, level: Level = Level()) -> dict[int, dict]:
         """Each force's value for every outcome group at `level`'s category and role.
 
         One query. Returns {force_id: {group code: Value}}, only for forces that published
-        something for a group; the same rules as `league()` choose each value.
+        something for a group; the same rules as `force_values()` choose each value.
         """
         figures = self.by_force().in_period(period).filter(level.exact("category"))
         groups = {code: Selectors.at(code, level.role) for code in OUTCOME_GROUPS.codes}
@@ -228,24 +247,25 @@ def per_1000(count: int | None, workforce: Decimal | None) -> Decimal | None:
     return (Decimal(count) * 1000 / workforce).quantize(Decimal("0.1"))
 
 
-def _rank(league: list[dict]) -> None:
-    """Standard competition ranking (1, 2, 2, 4) over rows with a count."""
-    previous, rank = None, 0
-    for position, row in enumerate(league, start=1):
-        if row["count"] is None:
-            row["rank"] = None
+def competition_ranks(ordered: list) -> list[int | None]:
+    """Standard competition ranks (1, 2, 2, 4) of values already sorted best first; None
+    for a missing value, which takes no rank."""
+    ranks, previous, rank = [], None, 0
+    for position, value in enumerate(ordered, start=1):
+        if value is None:
+            ranks.append(None)
             continue
-        if row["count"] != previous:
-            rank, previous = position, row["count"]
-        row["rank"] = rank
+        if value != previous:
+            rank, previous = position, value
+        ranks.append(rank)
+    return ranks
 
 
-def _mark_restated(contributing: FigureQuerySet, league: list[dict]) -> None:
-    """Flag rows whose figures replaced an earlier published value (one query)."""
-    from .models import FigureRevision
+def _restated(contributing: FigureQuerySet, force_ids: list[int]) -> set[int]:
+    """Forces whose figures replaced an earlier published value (one query)."""
+    from .models import FigureRevision  # models imports this module for its managers
 
-    by_force = {row["force_id"]: row for row in league}
-    contributing = contributing.filter(force_id__in=by_force)
+    contributing = contributing.filter(force_id__in=force_ids)
     # A retraction's own revisions, and those of batches since retracted, are history of an
     # undo: the value shown is the earlier one again, not a restatement.
     restated = (
@@ -253,19 +273,19 @@ def _mark_restated(contributing: FigureQuerySet, league: list[dict]) -> None:
         .exclude(replaced_by__kind="retraction")
         .filter(replaced_by__retraction__isnull=True)
     )
-    for force_id in restated.order_by().values_list("figure__force_id", flat=True).distinct():
-        by_force[force_id]["restated"] = True
+    return set(restated.order_by().values_list("figure__force_id", flat=True).distinct())
 
 
-def _attach_notes(contributing: FigureQuerySet, league: list[dict]) -> None:
-    """Add the notes of the figures behind each row (one query for all forces)."""
-    by_force = {row["force_id"]: row for row in league}
+def _notes(contributing: FigureQuerySet, force_ids: list[int]) -> dict[int, list[str]]:
+    """The notes of the figures behind each force's value (one query for all forces)."""
     notes = (
-        contributing.filter(force_id__in=by_force)
+        contributing.filter(force_id__in=force_ids)
         .exclude(note="")
         .values_list("force_id", "note")
         .distinct()
         .order_by("force_id", "note")
     )
+    by_force: dict[int, list[str]] = {}
     for force_id, note in notes:
-        by_force[force_id]["notes"].append(note)
+        by_force.setdefault(force_id, []).append(note)
+    return by_force

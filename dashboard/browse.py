@@ -11,8 +11,8 @@ from config.ratelimit import exporting, rate_limit
 
 from . import exports
 from .exports import Column
-from .filters import FigureFilter, error_summary
-from .responses import bad_request, export_format
+from .filters import FigureFilter
+from .responses import bad_request, error_summary, export_format
 from .tables import FigureTable
 
 PER_PAGE = 50
@@ -58,7 +58,7 @@ def _figure_row(figure) -> dict:
 
 
 def _browse(request, *, filterset, table_class, caption, template, columns, to_row, name):
-    problems = error_summary(filterset) if not filterset.is_valid() else []
+    problems = error_summary(filterset.form) if not filterset.is_valid() else []
     if request.GET.get("_export") and not export_format(request):
         problems.append("_export: use csv, xlsx or json.")
     per_page = request.GET.get("per_page", "")

@@ -32,8 +32,19 @@ CONTENT_TYPES = {
 
 @dataclass(frozen=True)
 class Column:
+    """One column of a download: `key` names it in JSON, `title` heads it in CSV and XLSX.
+
+    Rows are dicts (read by key) or objects (read by attribute); `read` reads a value that
+    lives elsewhere in the row."""
+
     key: str
     title: str
+    read: Callable | None = None
+
+    def value(self, row):
+        if self.read is not None:
+            return self.read(row)
+        return row.get(self.key) if isinstance(row, dict) else getattr(row, self.key)
 
 
 def neutralise(value):
@@ -59,7 +70,7 @@ def _csv(columns: Sequence[Column], rows: Iterable[dict]) -> bytes:
     writer = csv.writer(buffer)
     writer.writerow([column.title for column in columns])
     for row in rows:
-        writer.writerow([neutralise(_plain(row.get(column.key))) for column in columns])
+        writer.writerow([neutralise(_plain(column.value(row))) for column in columns])
     # A BOM so that Excel opens UTF-8 (force names, £ signs) correctly.
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
@@ -79,7 +90,7 @@ def _json(columns, rows, about) -> bytes:
             notes[label] = text
     payload = {
         "about": notes,
-        "rows": [{column.key: _plain(row.get(column.key)) for column in columns} for row in rows],
+        "rows": [{column.key: _plain(column.value(row)) for column in columns} for row in rows],
     }
     return json.dumps(payload, ensure_ascii=False, indent=1).encode("utf-8")
 
@@ -132,7 +143,7 @@ def stream_csv(columns: Sequence[Column], rows: Iterable[dict]) -> Iterator[byte
     writer = csv.writer(_Line())
     yield ("\ufeff" + writer.writerow([column.title for column in columns])).encode("utf-8")
     yield from _batched(
-        writer.writerow([neutralise(_plain(row.get(column.key))) for column in columns])
+        writer.writerow([neutralise(_plain(column.value(row))) for column in columns])
         for row in rows
     )
 
@@ -149,7 +160,7 @@ def stream_json(
 
     def lines():
         for i, row in enumerate(rows):
-            data = {column.key: _plain(row.get(column.key)) for column in columns}
+            data = {column.key: _plain(column.value(row)) for column in columns}
             yield ("," if i else "") + "\n" + json.dumps(data, ensure_ascii=False)
 
     yield from _batched(lines())
@@ -178,7 +189,7 @@ def xlsx_file(columns, rows: Iterable[dict], about: list[tuple[str, str]], sheet
 
     data.append(cells(data, [column.title for column in columns]))
     for row in rows:
-        data.append(cells(data, [_plain(row.get(column.key)) for column in columns]))
+        data.append(cells(data, [_plain(column.value(row)) for column in columns]))
     notes = workbook.create_sheet("About these figures")
     for label, text in about:
         notes.append(cells(notes, [label, text]))

@@ -241,8 +241,3 @@ class IncidentFilter(django_filters.FilterSet):
         return queryset.filter(
             occurred_on__gte=dt.date(year, 1, 1), occurred_on__lt=dt.date(year + 1, 1, 1)
         )
-
-
-def error_summary(filterset) -> list[str]:
-    """'parameter: message' for each invalid query-string parameter."""
-    return [f"{name}: {' '.join(errors)}" for name, errors in filterset.form.errors.items()]

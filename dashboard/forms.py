@@ -4,7 +4,6 @@ import datetime as dt
 
 from django import forms
 
-from breaches.models import Dataset
 from breaches.queries import Period
 
 
@@ -26,21 +25,3 @@ class PeriodField(forms.CharField):
         if start > end:
             raise forms.ValidationError("The period ends before it starts.")
         return Period(start, end)
-
-
-class LeagueForm(forms.Form):
-    dataset = forms.ModelChoiceField(
-        queryset=Dataset.objects.all(),
-        to_field_name="slug",
-        required=False,
-        empty_label=None,
-        error_messages={"invalid_choice": "There is no dataset with that code."},
-    )
-    period = PeriodField(required=False)
-
-    def clean_dataset(self):
-        return self.cleaned_data["dataset"] or Dataset.objects.featured()
-
-    def error_summary(self) -> list[str]:
-        """'parameter: message' for each invalid query-string parameter."""
-        return [f"{name}: {' '.join(errors)}" for name, errors in self.errors.items()]

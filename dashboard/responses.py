@@ -6,6 +6,15 @@ from django.shortcuts import render
 from . import exports
 
 
+def error_summary(form, parameters: dict[str, str] | None = None) -> list[str]:
+    """'parameter: message' for each invalid query-string parameter of a form (a
+    FilterSet's `form` too); `parameters` maps a field to the parameter it is read from."""
+    parameters = parameters or {}
+    return [
+        f"{parameters.get(name, name)}: {' '.join(errors)}" for name, errors in form.errors.items()
+    ]
+
+
 def bad_request(request, problems: list[str]):
     """400 page naming each invalid parameter (docs/design.md section 5: never a 500)."""
     return render(request, "400.html", {"problems": problems}, status=400)

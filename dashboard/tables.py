@@ -8,7 +8,7 @@ from django.utils.html import format_html, format_html_join
 
 from breaches.vocabularies import OUTCOME_GROUPS, RETURN_STATUSES
 
-from .league.rows import BADGE_LABELS, League
+from .league.rows import BADGE_LABELS, ForceRanking
 
 SUMMED = "Summed from published parts (by role or by outcome) that add up to the force's total."
 LOWER_BOUND = (
@@ -69,26 +69,26 @@ class ShareColumn(tables.Column):
 
     def __init__(self, group: str, label: str):
         super().__init__(
-            accessor=f"share_{group}", verbose_name=f"{label} %", attrs=NUMERIC, empty_values=()
+            accessor=f"shares__{group}", verbose_name=f"{label} %", attrs=NUMERIC, empty_values=()
         )
         self.group = group
 
     def render(self, value, record):
-        if record["count"] is None:
+        if record.count is None:
             return missing("–")
-        if not record["has_breakdown"]:
+        if not record.has_breakdown:
             return missing("no breakdown published")
-        if value is None:
+        if value.value is None:
             return missing("not published")
-        text = f"{value * 100:.0f}%"
-        if record.get(f"share_{self.group}_lower_bound"):
+        text = f"{value.value * 100:.0f}%"
+        if value.lower_bound:
             return format_html('<abbr title="{}">≥ {}</abbr>', LOWER_BOUND, text)
         return text
 
 
 class LeagueTable(tables.Table):
     rank = tables.Column(verbose_name="Rank", attrs=NUMERIC, empty_values=())
-    force = tables.Column(accessor="force__name", verbose_name="Force")
+    force = tables.Column(accessor="force_name", verbose_name="Force")
     count = tables.Column(verbose_name="Count", attrs=NUMERIC, empty_values=())
     rate_per_1000 = tables.Column(verbose_name="Per 1,000 officers", attrs=NUMERIC, empty_values=())
     annualised = tables.Column(verbose_name="Per year", attrs=NUMERIC, empty_values=())
@@ -105,15 +105,19 @@ class LeagueTable(tables.Table):
         orderable = False
         attrs = {"class": "league"}
         row_attrs = {
-            "class": lambda record: "withheld" if record["count"] is None else None,
-            "data-force": lambda record: record["force__slug"],
+            "class": lambda record: "withheld" if record.count is None else None,
+            "data-force": lambda record: record.force_slug,
         }
 
     row_header = "force"
 
-    def __init__(self, league: League, *, caption: str, sort_urls: dict, **kwargs):
-        extra = [(f"share_{code}", ShareColumn(code, label)) for code, label in league.share_groups]
-        super().__init__(league.rows, extra_columns=extra, sequence=self._sequence(extra), **kwargs)
+    def __init__(self, ranking: ForceRanking, *, caption: str, sort_urls: dict, **kwargs):
+        extra = [
+            (f"share_{code}", ShareColumn(code, label)) for code, label in ranking.share_groups
+        ]
+        super().__init__(
+            ranking.rows, extra_columns=extra, sequence=self._sequence(extra), **kwargs
+        )
         self.caption = caption
         self.sort_urls = sort_urls
 
@@ -138,27 +142,27 @@ class LeagueTable(tables.Table):
         return value if value is not None else missing("–")
 
     def render_force(self, value, record):
-        url = reverse("dashboard:force", args=[record["force__slug"]])
+        url = reverse("dashboard:force", args=[record.force_slug])
         return format_html('<a href="{}">{}</a>', url, value)
 
     def render_count(self, value, record):
         if value is None:
-            return missing(RETURN_STATUSES.label(record["status"]).capitalize())
+            return missing(RETURN_STATUSES.label(record.status).capitalize())
         text = intcomma(value)
-        if record["lower_bound"]:
-            why = COUNTED_LOWER_BOUND if record.get("counted_from") else LOWER_BOUND
+        if record.lower_bound:
+            why = COUNTED_LOWER_BOUND if record.counted_from else LOWER_BOUND
             return format_html('<abbr title="{}">at least {}</abbr>', why, text)
-        if record["summed"]:
+        if record.summed:
             return format_html('{} <abbr class="mark" title="{}">Σ</abbr>', text, SUMMED)
         return text
 
     def render_rate_per_1000(self, value, record):
-        if record["count"] is None:
+        if record.count is None:
             return missing("–")
         if value is None:
             return missing("no workforce figure")
-        as_of = format_date(record["workforce_as_of"], "j M Y")
-        prefix = "at least " if record["lower_bound"] else ""
+        as_of = format_date(record.workforce_as_of, "j M Y")
+        prefix = "at least " if record.lower_bound else ""
         return format_html(
             '{}{}<span class="sub">officers at {}</span>', prefix, f"{value:.1f}", as_of
         )
@@ -166,7 +170,7 @@ class LeagueTable(tables.Table):
     def render_annualised(self, value, record):
         if value is None:
             return missing("–")
-        return f"{'at least ' if record['lower_bound'] else ''}{value:.1f}"
+        return f"{'at least ' if record.lower_bound else ''}{value:.1f}"
 
     def render_badges(self, value):
         if not value:
@@ -179,8 +183,8 @@ class LeagueTable(tables.Table):
         )
 
     def render_source(self, value, record):
-        if record.get("counted_from"):
-            return counted_link(record["counted_from"], record["incidents_url"])
+        if record.counted_from:
+            return counted_link(record.counted_from, record.incidents_url)
         return source_link(value)
 
     def render_notes(self, value):

@@ -8,7 +8,7 @@ app_name = "dashboard"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("league/", views.league, name="league"),
+    path("league/", views.league_table, name="league"),
     path("forces/", directory.forces, name="forces"),
     path("forces/<slug:slug>/", directory.force, name="force"),
     path("datasets/", directory.datasets, name="datasets"),

@@ -7,7 +7,15 @@ from django.views.decorators.http import require_safe
 
 from breaches.models import Dataset, Figure, Force, Source
 from breaches.queries import Level, Period
-from breaches.vocabularies import CATEGORIES, OUTCOMES, ROLES
+from breaches.vocabularies import (
+    CATEGORIES,
+    DETAILED_OUTCOMES,
+    OUTCOME_GROUPS,
+    OUTCOMES,
+    RETURN_STATUSES,
+    ROLES,
+    UNITS,
+)
 from config.health import health_report
 from config.ratelimit import exporting, rate_limit
 
@@ -15,10 +23,10 @@ from . import about as about_page
 from . import exports
 from .charts.pages import chart_block
 from .charts.state import ChartState
-from .filters import LeagueFilter, error_summary
+from .filters import LeagueFilter
 from .league.export import about_league, league_columns, league_filename
-from .league.rows import build_league, league_periods
-from .responses import bad_request, export_format, no_data
+from .league.rows import ForceRanking, league_periods, rank_forces
+from .responses import bad_request, error_summary, export_format, no_data
 from .tables import LeagueTable, sort_urls
 
 
@@ -29,21 +37,19 @@ def home(request):
         return no_data(request)
     figures = Figure.objects.for_dataset(dataset)
     periods = figures.periods()
-    league = (
-        [row for row in figures.league(periods[0][0]) if row["count"] is not None][:5]
+    top = (
+        [v for v in figures.force_values(periods[0][0]) if v.count is not None][:5]
         if periods
         else []
     )
-    sources = Source.objects.in_bulk({row["source_id"] for row in league})
-    for row in league:
-        row["source"] = sources.get(row["source_id"])
+    sources = Source.objects.in_bulk({value.source_id for value in top})
     return render(
         request,
         "dashboard/home.html",
         {
             "dataset": dataset,
             "headline": figures.headline(),
-            "top_forces": league,
+            "top_forces": [(value, sources.get(value.source_id)) for value in top],
             "chart": chart_block("chart-league", ChartState(chart="league", dataset=dataset.slug)),
             "forces_with_figures": figures.by_force()
             .filter(count__isnull=False)
@@ -60,9 +66,9 @@ def home(request):
 
 @require_safe
 @rate_limit("exports", "EXPORT_RATE_LIMIT", what="downloads", when=exporting)
-def league(request):
+def league_table(request):
     filterset = LeagueFilter(request.GET, queryset=Force.objects.all())
-    problems = error_summary(filterset) if not filterset.is_valid() else []
+    problems = error_summary(filterset.form) if not filterset.is_valid() else []
     if request.GET.get("_export") and not export_format(request):
         problems.append("_export: use csv, xlsx or json.")
     if problems:
@@ -77,12 +83,12 @@ def league(request):
     filtered = any(filterset.selected(name) for name in ("nation", "kind", "region"))
     force_ids = set(filterset.qs.values_list("pk", flat=True)) if filtered else None
     sort = filterset.selected("sort")
-    league = build_league(dataset, period, level, metric, force_ids, sort)
+    ranking = rank_forces(dataset, period, level, metric, force_ids, sort)
     if fmt := export_format(request):
-        return _export_league(fmt, league, request.GET)
-    listed = {row["force_id"] for row in league.rows}
+        return _export_league(fmt, ranking, request.GET)
+    listed = {row.force_id for row in ranking.rows}
     table = LeagueTable(
-        league, caption=_caption(dataset, period, level), sort_urls=sort_urls(request, sort)
+        ranking, caption=_caption(dataset, period, level), sort_urls=sort_urls(request, sort)
     )
     return render(
         request,
@@ -93,7 +99,7 @@ def league(request):
             "period": period,
             "periods": periods,
             "table": table,
-            "league": league,
+            "ranking": ranking,
             "metric": metric,
             "no_figure": filterset.qs.exclude(pk__in=listed) if period else Force.objects.none(),
         },
@@ -115,27 +121,18 @@ def _caption(dataset: Dataset, period: Period | None, level: Level) -> str:
     return f"{dataset.title}: {unit}{breakdown} per force, {period}" if period else dataset.title
 
 
-def _export_league(fmt: str, league, query):
+def _export_league(fmt: str, ranking: ForceRanking, query):
     return exports.export_response(
         fmt,
-        name=league_filename(league, query),
-        columns=league_columns(league),
-        rows=league.rows,
-        about=about_league(league, query),
+        name=league_filename(ranking, query),
+        columns=league_columns(ranking),
+        rows=ranking.rows,
+        about=about_league(ranking, query),
     )
 
 
 @require_safe
 def about(request):
-    from breaches.vocabularies import (
-        CATEGORIES,
-        DETAILED_OUTCOMES,
-        OUTCOME_GROUPS,
-        RETURN_STATUSES,
-        ROLES,
-        UNITS,
-    )
-
     groups = [
         (group, [t for t in DETAILED_OUTCOMES.terms if t.group == group.code])
         for group in OUTCOME_GROUPS.terms

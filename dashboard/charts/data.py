@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from breaches.derived import IncidentCounts
 from breaches.models import Dataset, Figure, Force, Source
-from breaches.queries import Level, Period
+from breaches.queries import ForceValue, Level, Period
 from breaches.vocabularies import CATEGORIES, OUTCOME_GROUPS, OUTCOMES, ROLES
 
 from ..league.rows import incidents_url, league_periods, published_or_counted
@@ -101,10 +101,13 @@ def _single_period(dataset, state: ChartState) -> Period | None:
 
 def _league_rows(figures, period, level, state, dataset) -> list[dict]:
     key = METRIC_KEY[state.metric]
-    league = published_or_counted(figures, IncidentCounts(dataset), period, level)
+    values = [
+        checked.value
+        for checked in published_or_counted(figures, IncidentCounts(dataset), period, level)
+    ]
     if state.forces:  # `figures` holds only the chosen forces; the counts hold every force
-        league = [r for r in league if r["force__slug"] in state.forces]
-    rows = [_row(r, period, dataset, value=r[key]) for r in league]
+        values = [v for v in values if v.force_slug in state.forces]
+    rows = [_row(v, period, dataset, value=getattr(v, key)) for v in values]
     rows.sort(key=lambda r: (r["value"] is None, -(r["value"] or 0), r["force"]))
     return rows
 
@@ -112,10 +115,10 @@ def _league_rows(figures, period, level, state, dataset) -> list[dict]:
 def _outcome_rows(figures, period, level, state, dataset) -> list[dict]:
     """Outcome groups per force, as shares of the force's total, where a breakdown exists."""
     at = Level(level.category, None, level.role)
-    totals = {r["force_id"]: r["count"] for r in figures.league(period, at)}
+    totals = {v.force_id: v.count for v in figures.force_values(period, at)}
     by_group = {
         group: {
-            r["force_id"]: r for r in figures.league(period, Level(at.category, group, at.role))
+            v.force_id: v for v in figures.force_values(period, Level(at.category, group, at.role))
         }
         for group in OUTCOME_GROUPS.codes
     }
@@ -127,8 +130,8 @@ def _category_rows(figures, period, level, state, dataset) -> list[dict]:
     published = _published(figures, period, "category")
     by_category = {
         category: {
-            r["force_id"]: r
-            for r in figures.league(period, Level(category, level.outcome, level.role))
+            v.force_id: v
+            for v in figures.force_values(period, Level(category, level.outcome, level.role))
         }
         if category in published
         else {}
@@ -138,7 +141,7 @@ def _category_rows(figures, period, level, state, dataset) -> list[dict]:
 
 
 def _published(figures, period, field: str) -> set[str]:
-    """Codes with any force figure in the period: a league per absent code would be empty."""
+    """Codes with any force figure in the period: values per absent code would be empty."""
     rows = figures.by_force().in_period(period).filter(**{f"{field}__isnull": False})
     return set(rows.values_list(field, flat=True).order_by().distinct())
 
@@ -148,22 +151,22 @@ def _breakdown(by_series, vocabulary, totals, period, dataset) -> list[dict]:
     series = [code for code in vocabulary.codes if by_series[code]]
     forces = {}
     for code in series:
-        for force_id, r in by_series[code].items():
-            if r["count"] is not None:
-                forces[force_id] = (r["force__name"], r["force__slug"])
+        for force_id, v in by_series[code].items():
+            if v.count is not None:
+                forces[force_id] = (v.force_name, v.force_slug)
     order = sorted(forces, key=lambda f: (-((totals or {}).get(f) or 0), forces[f][0]))
     rows = []
     for force_id in order:
         name, slug = forces[force_id]
         total = (totals or {}).get(force_id)
         for code in series:
-            r = by_series[code].get(force_id)
-            if r is None:
+            v = by_series[code].get(force_id)
+            if v is None:
                 row = _missing(name, slug, dataset.slug, period, "no-figure")
             else:
-                row = _row(r, period, dataset, value=r["count"])
+                row = _row(v, period, dataset, value=v.count)
                 if totals is not None:
-                    share = r["count"] / total if total and r["count"] is not None else None
+                    share = v.count / total if total and v.count is not None else None
                     row.update(total=total, share=round(share, 4) if share is not None else None)
                     row["value"] = round(share * 100, 1) if share is not None else None
             row.update(series=code, series_label=vocabulary.label(code))
@@ -189,8 +192,8 @@ def _trend_rows(figures, dataset, level, state) -> list[dict]:
         if state.to_year and start.year > state.to_year:
             continue
         period, owner = Period(start, end), datasets[dataset_id]
-        for r in figures.filter(dataset_id=dataset_id).league(period, level):
-            row = _row(r, period, owner, value=r["annualised"])
+        for v in figures.filter(dataset_id=dataset_id).force_values(period, level):
+            row = _row(v, period, owner, value=v.annualised)
             row.update(series=owner.slug, series_label=f"{owner.publisher} {owner.published_on:%Y}")
             rows.append(row)
     rows.sort(key=lambda r: (r["force"], r["period_start"], r["dataset"]))
@@ -214,20 +217,22 @@ def _counted_trend_rows(dataset, level, state) -> tuple[list[dict], int]:
         if state.to_year and period.start.year > state.to_year:
             continue
         force_id = r["force_id"]
+        counted = ForceValue(
+            force_id=force_id,
+            force_name=forces[force_id] if force_id else "All forces",
+            force_slug=slugs.get(force_id, ""),
+            count=r["count"],
+            status="disclosed",
+            summed=False,
+            lower_bound=force_id not in complete if force_id else not complete,
+            source_id=None,
+            workforce=None,
+            workforce_as_of=None,
+            rate_per_1000=None,
+            annualised=None,
+        )
         row = _row(
-            {
-                "force__name": forces[force_id] if force_id else "All forces",
-                "force__slug": slugs.get(force_id, ""),
-                "count": r["count"],
-                "status": "disclosed",
-                "summed": False,
-                "lower_bound": force_id not in complete if force_id else not complete,
-                "rate_per_1000": None,
-                "annualised": None,
-                "workforce_as_of": None,
-                "source_id": None,
-                "notes": [],
-            },
+            counted,
             period,
             dataset,
             value=r["count"],
@@ -261,26 +266,26 @@ def _iso(value):
     return value.isoformat() if isinstance(value, dt.date) else value
 
 
-def _row(r: dict, period: Period, dataset, *, value) -> dict:
+def _row(v: ForceValue, period: Period, dataset, *, value) -> dict:
     return {
-        "force": r["force__name"],
-        "force_slug": r["force__slug"],
+        "force": v.force_name,
+        "force_slug": v.force_slug,
         "dataset": dataset.slug,
         "period_start": period.start.isoformat(),
         "period_end": period.end.isoformat(),
         "series": "",
         "series_label": "",
         "value": _number(value),
-        "count": r["count"],
-        "status": r["status"],
-        "summed": r["summed"],
-        "lower_bound": r["lower_bound"],
-        "rate_per_1000": _number(r["rate_per_1000"]),
-        "annualised": _number(r["annualised"]),
-        "workforce_as_of": _iso(r["workforce_as_of"]),
-        "restated": r.get("restated", False),
-        "source_id": r["source_id"],
-        "notes": list(r["notes"]),
+        "count": v.count,
+        "status": v.status,
+        "summed": v.summed,
+        "lower_bound": v.lower_bound,
+        "rate_per_1000": _number(v.rate_per_1000),
+        "annualised": _number(v.annualised),
+        "workforce_as_of": _iso(v.workforce_as_of),
+        "restated": v.restated,
+        "source_id": v.source_id,
+        "notes": list(v.notes),
     }
 
 

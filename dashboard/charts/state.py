@@ -108,7 +108,7 @@ class ChartStateForm(forms.Form):
     to_year = forms.IntegerField(required=False, min_value=1990, max_value=2100)
 
     # `from` is a Python keyword: the form fields are from_year / to_year.
-    PARAMETER = {"from_year": "from", "to_year": "to"}
+    PARAMETER = {"from_year": "from", "to_year": "to"}  # field -> query-string parameter
 
     @classmethod
     def from_query(cls, query: QueryDict) -> ChartStateForm:
@@ -140,13 +140,6 @@ class ChartStateForm(forms.Form):
         if start and end and start > end:
             self.add_error("to_year", "The period ends before it starts.")
         return data
-
-    def error_summary(self) -> list[str]:
-        """'parameter: message' for each invalid query-string parameter."""
-        return [
-            f"{self.PARAMETER.get(name, name)}: {' '.join(errors)}"
-            for name, errors in self.errors.items()
-        ]
 
     def state(self) -> ChartState:
         """The canonical state (call after is_valid())."""

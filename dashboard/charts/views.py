@@ -32,7 +32,7 @@ from config.security import embeddable
 
 from ..exports import neutralise
 from ..models import PinnedChart, pin_id
-from ..responses import no_data
+from ..responses import error_summary, no_data
 from .builders import build_figure, value_text
 from .cache import cache_key, live_chart
 from .data import ChartData
@@ -52,7 +52,7 @@ def _parse(request, query=None):
     """(state, None) for a canonical query string, else (None, a redirect or a 400 page)."""
     form = ChartStateForm.from_query(request.GET if query is None else query)
     if not form.is_valid():
-        problems = form.error_summary()
+        problems = error_summary(form, form.PARAMETER)
         return None, render(request, "400.html", {"problems": problems}, status=400)
     state = form.state()
     if not state.dataset and not state.forces:  # no dataset, or no figures, loaded yet
@@ -215,7 +215,9 @@ def _twin_response(body: bytes, kind: str, name: str) -> HttpResponse:
 def pin(request):
     form = ChartStateForm.from_query(request.POST)
     if not form.is_valid():
-        return render(request, "400.html", {"problems": form.error_summary()}, status=400)
+        return render(
+            request, "400.html", {"problems": error_summary(form, form.PARAMETER)}, status=400
+        )
     state = form.state()
     if not state.dataset and not state.forces:
         return no_data(request)

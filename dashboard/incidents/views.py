@@ -18,8 +18,8 @@ from breaches.models import Dataset, Force, Incident, Outcome
 from config.ratelimit import exporting, rate_limit
 
 from .. import exports
-from ..filters import IncidentFilter, error_summary
-from ..responses import bad_request, export_format
+from ..filters import IncidentFilter
+from ..responses import bad_request, error_summary, export_format
 from ..tables import IncidentTable
 from . import keyset
 from .facets import FACETS, POSITION, incident_facets
@@ -95,7 +95,7 @@ def xlsx_too_many(limit: int) -> str:
 
 
 def _problems(request, filterset, form) -> list[str]:
-    problems = error_summary(filterset) if not filterset.is_valid() else []
+    problems = error_summary(filterset.form) if not filterset.is_valid() else []
     if not form.is_valid():
         problems += [f"{name}: {' '.join(errors)}" for name, errors in form.errors.items()]
     if request.GET.get("_export") and not export_format(request):

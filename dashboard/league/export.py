@@ -3,21 +3,21 @@
 from breaches.models import Dataset, Source
 
 from ..exports import Column
-from .rows import League
+from .rows import ForceRanking
 
 # Query-string parameters that change which rows or values a download holds.
 FILTERS = ("period", "metric", "category", "outcome", "role", "nation", "kind", "region", "sort")
 
 
-def league_columns(league: League) -> list[Column]:
+def league_columns(ranking: ForceRanking) -> list[Column]:
     shares = []
-    for code, label in league.share_groups:
-        shares.append(Column(f"share_{code}", f"share {label.lower()}"))
-        shares.append(Column(f"share_{code}_lower_bound", f"share {label.lower()} is at least"))
+    for code, label in ranking.share_groups:
+        shares += _share_columns(code, label.lower())
     return [
         Column("rank", "rank"),
-        Column("force__name", "force"),
-        Column("force__slug", "force code"),
+        # ORM-style keys: the JSON's published names, kept until the column scheme changes.
+        Column("force__name", "force", lambda row: row.force_name),
+        Column("force__slug", "force code", lambda row: row.force_slug),
         Column("count", "count"),
         Column("status", "status"),
         Column("summed", "summed from parts"),
@@ -37,21 +37,32 @@ def league_columns(league: League) -> list[Column]:
     ]
 
 
-def league_filename(league: League, query) -> str:
+def _share_columns(code: str, label: str) -> list[Column]:
+    return [
+        Column(f"share_{code}", f"share {label}", lambda row: row.shares[code].value),
+        Column(
+            f"share_{code}_lower_bound",
+            f"share {label} is at least",
+            lambda row: row.shares[code].lower_bound,
+        ),
+    ]
+
+
+def league_filename(ranking: ForceRanking, query) -> str:
     """league-bbw-2016-outcome-dismissed: a saved file says which table it is."""
     parts = [f"{name}-{query.get(name)}" for name in FILTERS if query.get(name) and name != "sort"]
-    return "-".join(["league", league.dataset.slug, *parts])
+    return "-".join(["league", ranking.dataset.slug, *parts])
 
 
-def about_league(league: League, query) -> list[tuple[str, str]]:
+def about_league(ranking: ForceRanking, query) -> list[tuple[str, str]]:
     """What the rows are (filters, measure, period), then the dataset's notes and sources."""
     chosen = [f"{name}={query.get(name)}" for name in FILTERS if query.get(name)]
     about = [
-        ("Table", f"League table of {league.dataset.title}, {league.period or 'no period'}"),
+        ("Table", f"League table of {ranking.dataset.title}, {ranking.period or 'no period'}"),
         ("Filters", ", ".join(chosen) or "none: all categories, outcomes, roles and forces"),
-        ("Ranked by", league.metric),
+        ("Ranked by", ranking.metric),
     ]
-    return about + about_dataset(league.dataset)
+    return about + about_dataset(ranking.dataset)
 
 
 def about_dataset(dataset: Dataset) -> list[tuple[str, str]]:

@@ -1,5 +1,5 @@
-"""The league table page's rows: the queryset's league plus what the page adds to it
-(the chosen metric and rank, outcome shares, badges, sources).
+"""The league table page's rows: each force's value (`Figure.objects.force_values()`) plus
+what the page adds to it (the chosen metric and rank, outcome shares, badges, sources).
 
 Everything here composes `Figure.objects` methods and `IncidentCounts`; the counting rules
 live in breaches/queries.py (published figures) and breaches/derived.py (counts of incident
@@ -9,7 +9,8 @@ count of its incident records that disagrees is flagged; the two are never added
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal
 
 from django.urls import reverse
@@ -17,18 +18,22 @@ from django.utils.http import urlencode
 
 from breaches.derived import IncidentCounts
 from breaches.models import Dataset, Figure, Return, Source
-from breaches.queries import Level, Period
+from breaches.queries import ForceValue, Level, Period, competition_ranks
 from breaches.vocabularies import OUTCOME_GROUPS
 
 METRIC_KEYS = {"count": "count", "per-1000-officers": "rate_per_1000", "annualised": "annualised"}
 SMALL_NUMBER = 10  # a rate resting on fewer breaches than this moves a lot with one case
-SORT_KEYS = {
-    "rank": "rank",
-    "force": "force__name",
-    "count": "count",
-    "rate": "rate_per_1000",
-    "annualised": "annualised",
-    **{f"share-{group}": f"share_{group}" for group in OUTCOME_GROUPS.codes},
+# The `sort` parameter -> the value a row is sorted by.
+SORT_KEYS: dict[str, Callable] = {
+    "rank": lambda row: row.rank,
+    "force": lambda row: row.force_name,
+    "count": lambda row: row.count,
+    "rate": lambda row: row.rate_per_1000,
+    "annualised": lambda row: row.annualised,
+    **{
+        f"share-{group}": (lambda row, group=group: row.shares[group].value)
+        for group in OUTCOME_GROUPS.codes
+    },
 }
 
 BADGE_LABELS = {
@@ -63,13 +68,56 @@ BADGES = {
 INCOMPLETE = " The list is not known to be complete, so the true figure is at least this."
 
 
+@dataclass(frozen=True)
+class Share:
+    """An outcome group as a share of the force's count; `value` None = not published."""
+
+    value: Decimal | None
+    lower_bound: bool = False
+
+
+@dataclass(frozen=True)
+class LeagueRow(ForceValue):
+    """One force's row on the league page: its value plus what the page shows beside it."""
+
+    source: Source | None = None
+    source_title: str = ""
+    source_url: str = ""
+    incidents_url: str = ""  # the incident records counted for this row, as a filtered list
+    incidents_counted: int | None = None  # records counted for a published figure
+    count_mismatch: bool = False  # those records disagree with the published figure
+    has_breakdown: bool = False  # the force published some outcome breakdown
+    shares: dict[str, Share] = field(default_factory=dict)
+    badges: tuple[tuple[str, str], ...] = ()  # (code, explanation)
+
+    @property
+    def caveat_text(self) -> str:
+        return " | ".join(self.notes)
+
+    @property
+    def badge_codes(self) -> str:
+        return " ".join(code for code, _ in self.badges)
+
+
+@dataclass(frozen=True)
+class CheckedValue:
+    """A force's value, and the incident records that were counted for it, if any."""
+
+    value: ForceValue
+    incidents_url: str = ""
+    incidents_counted: int | None = None
+    count_mismatch: bool = False
+
+
 @dataclass
-class League:
+class ForceRanking:
+    """The league page's content: one dataset, period, level and metric, and its rows."""
+
     dataset: Dataset
     period: Period | None
     level: Level
     metric: str
-    rows: list[dict]
+    rows: list[LeagueRow]
 
     @property
     def share_groups(self) -> list[tuple[str, str]]:
@@ -77,27 +125,26 @@ class League:
         return [] if self.level.outcome else OUTCOME_GROUPS.choices
 
 
-def build_league(
+def rank_forces(
     dataset: Dataset,
     period: Period | None,
     level: Level,
     metric: str,
     force_ids: set[int] | None,
     sort: str | None,
-) -> League:
+) -> ForceRanking:
     """The rows shown (and exported) for one dataset, period, level and metric."""
     figures = Figure.objects.for_dataset(dataset)
     counted = IncidentCounts(dataset)
-    rows = published_or_counted(figures, counted, period, level) if period else []
+    checked = published_or_counted(figures, counted, period, level) if period else []
     if force_ids is not None:
-        rows = [row for row in rows if row["force_id"] in force_ids]
-    league = League(dataset, period, level, metric, rows)
-    _add_sources(rows)
-    _add_shares(league, figures, counted)
-    _add_caveats(league)
-    _rank_by_metric(rows, METRIC_KEYS[metric])
-    _sort(rows, sort, METRIC_KEYS[metric])
-    return league
+        checked = [item for item in checked if item.value.force_id in force_ids]
+    ranking = ForceRanking(dataset, period, level, metric, [])
+    page = _PageFacts.read(ranking, checked, figures, counted)
+    rows = [page.row(item) for item in checked]
+    rows = _ranked_by_metric(rows, METRIC_KEYS[metric])
+    ranking.rows = _sorted(rows, sort, METRIC_KEYS[metric])
+    return ranking
 
 
 def league_periods(dataset: Dataset) -> list[tuple[Period, int]]:
@@ -121,148 +168,178 @@ def incidents_url(dataset: Dataset, force_slug: str | None, period: Period, leve
     return f"{reverse('dashboard:incidents')}?{urlencode(params)}"
 
 
-def published_or_counted(figures, counted: IncidentCounts, period: Period, level: Level):
-    """Published rows, then forces known only from incident records; a published row whose
-    count of incident records differs is marked (`count_mismatch`)."""
-    rows = figures.league(period, level)
-    published = {row["force_id"]: row for row in rows}
-    for row in counted.league(period, level):
-        row["incidents_url"] = incidents_url(counted.dataset, row["force__slug"], period, level)
-        shown = published.get(row["force_id"])
-        if shown is None:
-            rows.append(row)
-            continue
-        n = row["counted_from"]
-        shown["incidents_counted"], shown["incidents_url"] = n, row["incidents_url"]
-        shown["count_mismatch"] = shown["count"] is None or n > shown["count"]
-        if not row["lower_bound"]:  # a complete list must match exactly
-            shown["count_mismatch"] = shown["count"] != n
-    return rows
-
-
-def _add_sources(rows: list[dict]) -> None:
-    sources = Source.objects.in_bulk({row["source_id"] for row in rows if row["source_id"]})
-    for row in rows:
-        source = sources.get(row["source_id"])
-        row["source"] = source
-        row["source_title"] = source.title if source else ""
-        row["source_url"] = source.url if source else ""
-        if row.get("counted_from"):  # a count's source is the list of records it counts
-            records = "incident record" if row["counted_from"] == 1 else "incident records"
-            row["source_title"] = f"Counted from {row['counted_from']:,} {records}"
-            row["source_url"] = row["incidents_url"]
-
-
-def _add_shares(league: League, figures, counted: IncidentCounts) -> None:
-    """Each outcome group as a share of the force's count; None = not published."""
-    if not league.share_groups:
-        return
-    level = league.level
-    values = figures.outcome_groups(league.period, level) if league.period else {}
-    if any(row.get("counted_from") for row in league.rows):
-        counts = counted.outcome_groups(league.period, level)
-        for row in league.rows:
-            if row.get("counted_from"):
-                values[row["force_id"]] = counts.get(row["force_id"], {})
-    for row in league.rows:
-        groups = values.get(row["force_id"], {})
-        row["has_breakdown"] = bool(groups)
-        for code, _ in league.share_groups:
-            value = groups.get(code)
-            share = None
-            if value is not None and value.count is not None and row["count"]:
-                share = Decimal(value.count) / row["count"]
-            row[f"share_{code}"] = share
-            row[f"share_{code}_lower_bound"] = bool(value and value.lower_bound)
-
-
-def _add_caveats(league: League) -> None:
-    dataset, period = league.dataset, league.period
-    answers = {
-        answer.force_id: answer
-        for answer in Return.objects.filter(
-            dataset=dataset, force_id__in=[r["force_id"] for r in league.rows]
-        ).select_related("dataset")
+def published_or_counted(
+    figures, counted: IncidentCounts, period: Period, level: Level
+) -> list[CheckedValue]:
+    """Published values, then forces known only from incident records; a published value
+    whose count of incident records differs is marked (`count_mismatch`)."""
+    published = {
+        value.force_id: CheckedValue(value) for value in figures.force_values(period, level)
     }
-    partial = period and (period.start, period.end) != (dataset.period_start, dataset.period_end)
-    dataset_period = Period(dataset.period_start, dataset.period_end)
-    for row in league.rows:
-        answer = answers.get(row["force_id"])
-        different = answer is not None and answer.counted_differently()
-        if different:
-            unit = (
-                f"The force counted {answer.get_unit_display().lower()}, not "
-                f"{dataset.get_unit_display().lower()}. "
-                if answer.unit
-                else ""
+    only_counted = []
+    for value in counted.force_values(period, level):
+        url = incidents_url(counted.dataset, value.force_slug, period, level)
+        shown = published.get(value.force_id)
+        if shown is None:
+            only_counted.append(CheckedValue(value, incidents_url=url))
+            continue
+        n, count = value.counted_from, shown.value.count
+        # A complete list must match exactly; an incomplete one may only fall short.
+        mismatch = count != n if not value.lower_bound else count is None or n > count
+        published[value.force_id] = replace(
+            shown, incidents_url=url, incidents_counted=n, count_mismatch=mismatch
+        )
+    return [*published.values(), *only_counted]
+
+
+@dataclass
+class _PageFacts:
+    """What the page reads once for all rows: sources, outcome groups, the forces' answers."""
+
+    ranking: ForceRanking
+    sources: dict[int, Source]
+    groups: dict[int, dict]  # force_id -> {group code: Value}
+    answers: dict[int, Return]
+
+    @classmethod
+    def read(cls, ranking: ForceRanking, checked: list[CheckedValue], figures, counted):
+        values = [item.value for item in checked]
+        sources = Source.objects.in_bulk({v.source_id for v in values if v.source_id})
+        groups = {}
+        if ranking.share_groups and ranking.period:
+            groups = figures.outcome_groups(ranking.period, ranking.level)
+            if any(v.counted_from for v in values):
+                counts = counted.outcome_groups(ranking.period, ranking.level)
+                for v in values:
+                    if v.counted_from:
+                        groups[v.force_id] = counts.get(v.force_id, {})
+        answers = {
+            answer.force_id: answer
+            for answer in Return.objects.filter(
+                dataset=ranking.dataset, force_id__in=[v.force_id for v in values]
+            ).select_related("dataset")
+        }
+        return cls(ranking, sources, groups, answers)
+
+    def row(self, item: CheckedValue) -> LeagueRow:
+        value = item.value
+        answer = self.answers.get(value.force_id)
+        notes = _answer_notes(answer, self.ranking.dataset) + list(value.notes)
+        source = self.sources.get(value.source_id)
+        title, url = (source.title, source.url) if source else ("", "")
+        if value.counted_from:  # a count's source is the list of records it counts
+            records = "incident record" if value.counted_from == 1 else "incident records"
+            title, url = f"Counted from {value.counted_from:,} {records}", item.incidents_url
+        row = LeagueRow(
+            **{f.name: getattr(value, f.name) for f in fields(ForceValue) if f.name != "notes"},
+            notes=tuple(notes),
+            source=source,
+            source_title=title,
+            source_url=url,
+            incidents_url=item.incidents_url,
+            incidents_counted=item.incidents_counted,
+            count_mismatch=item.count_mismatch,
+            **self._shares(value),
+        )
+        return replace(row, badges=self._badges(row, answer))
+
+    def _shares(self, value: ForceValue) -> dict:
+        """Each outcome group as a share of the force's count."""
+        if not self.ranking.share_groups:
+            return {}
+        groups = self.groups.get(value.force_id, {})
+        shares = {}
+        for code, _ in self.ranking.share_groups:
+            group = groups.get(code)
+            share = None
+            if group is not None and group.count is not None and value.count:
+                share = Decimal(group.count) / value.count
+            shares[code] = Share(share, lower_bound=bool(group and group.lower_bound))
+        return {"has_breakdown": bool(groups), "shares": shares}
+
+    def _badges(self, row: LeagueRow, answer: Return | None) -> tuple[tuple[str, str], ...]:
+        dataset, period, metric = self.ranking.dataset, self.ranking.period, self.ranking.metric
+        partial = period and (period.start, period.end) != (
+            dataset.period_start,
+            dataset.period_end,
+        )
+        codes = [
+            code
+            for code, applies in (
+                ("partial-period", partial),
+                ("different-definition", answer is not None and answer.counted_differently()),
+                ("force-caveat", row.notes),
+                ("restated", row.restated),
+                ("overlap", row.overlapping),
+                (
+                    "small-number",
+                    metric != "count" and row.count is not None and row.count < SMALL_NUMBER,
+                ),
+                ("dated-officers", _dated_officers(row, period)),
+                ("counted", row.counted_from),
+                ("count-mismatch", row.count_mismatch),
             )
-            row["notes"] = [f"{unit}{answer.definition}".strip(), *row["notes"]]
-        if answer is not None and answer.caveat:
-            row["notes"] = [answer.caveat, *row["notes"]]
-        badges = []
-        if partial:
-            badges.append("partial-period")
-        if different:
-            badges.append("different-definition")
-        if row["notes"]:
-            badges.append("force-caveat")
-        if row["restated"]:
-            badges.append("restated")
-        if row["overlapping"]:
-            badges.append("overlap")
-        if league.metric != "count" and row["count"] is not None and row["count"] < SMALL_NUMBER:
-            badges.append("small-number")
-        if _dated_officers(row, period):
-            badges.append("dated-officers")
-        if row.get("counted_from"):
-            badges.append("counted")
-        if row.get("count_mismatch"):
-            badges.append("count-mismatch")
-        as_of = f"{row['workforce_as_of']:%-d %B %Y}" if row["workforce_as_of"] else ""
-        counted = row.get("counted_from") or row.get("incidents_counted")
-        completeness = INCOMPLETE if row.get("counted_from") and row["lower_bound"] else ""
-        row["badges"] = [
+            if applies
+        ]
+        as_of = f"{row.workforce_as_of:%-d %B %Y}" if row.workforce_as_of else ""
+        counted = row.counted_from or row.incidents_counted
+        completeness = INCOMPLETE if row.counted_from and row.lower_bound else ""
+        dataset_period = Period(dataset.period_start, dataset.period_end)
+        return tuple(
             (code, BADGES[code].format(period=period, dataset_period=dataset_period,
                                        workforce_as_of=as_of, counted=counted,
                                        completeness=completeness))
-            for code in badges
-        ]  # fmt: skip
-        row["caveat_text"] = " | ".join(row["notes"])
-        row["badge_codes"] = " ".join(code for code, _ in row["badges"])
+            for code in codes
+        )  # fmt: skip
 
 
-def _dated_officers(row: dict, period: Period | None) -> bool:
+def _answer_notes(answer: Return | None, dataset: Dataset) -> list[str]:
+    """The force's own caveat, then how its count differs from the dataset's definition."""
+    if answer is None:
+        return []
+    notes = [answer.caveat] if answer.caveat else []
+    if answer.counted_differently():
+        unit = (
+            f"The force counted {answer.get_unit_display().lower()}, not "
+            f"{dataset.get_unit_display().lower()}. "
+            if answer.unit
+            else ""
+        )
+        notes.append(f"{unit}{answer.definition}".strip())
+    return notes
+
+
+def _dated_officers(row: LeagueRow, period: Period | None) -> bool:
     """A rate per 1,000 officers whose officer count is from over a year outside the period."""
-    if row["rate_per_1000"] is None or period is None:
+    if row.rate_per_1000 is None or period is None:
         return False
-    as_of = row["workforce_as_of"]
+    as_of = row.workforce_as_of
     gap = (period.start - as_of).days if as_of < period.start else (as_of - period.end).days
     return gap > 365
 
 
-def _rank_by_metric(rows: list[dict], key: str) -> None:
+def _ranked_by_metric(rows: list[LeagueRow], key: str) -> list[LeagueRow]:
     """Standard competition ranking (1, 2, 2, 4) on the metric; rows without it unranked."""
-    ordered = sorted((r for r in rows if r[key] is not None), key=lambda r: -r[key])
-    previous, rank = None, 0
-    for position, row in enumerate(ordered, start=1):
-        if row[key] != previous:
-            rank, previous = position, row[key]
-        row["rank"] = rank
-    for row in rows:
-        if row[key] is None:
-            row["rank"] = None
+    ordered = sorted(
+        (row for row in rows if getattr(row, key) is not None), key=lambda row: -getattr(row, key)
+    )
+    ranks = dict(zip(
+        (row.force_id for row in ordered),
+        competition_ranks([getattr(row, key) for row in ordered]),
+        strict=True,
+    ))  # fmt: skip
+    return [replace(row, rank=ranks.get(row.force_id)) for row in rows]
 
 
-def _sort(rows: list[dict], sort: str | None, metric_key: str) -> None:
-    """Sort in place by `sort` (`-` for descending; default: the metric, largest first).
+def _sorted(rows: list[LeagueRow], sort: str | None, metric_key: str) -> list[LeagueRow]:
+    """Sorted by `sort` (`-` for descending; default: the metric, largest first).
 
     Missing values (not disclosed, no workforce figure) always come last, whatever the
     direction, and ties are in force-name order.
     """
-    key, descending = metric_key, True
+    key, descending = (lambda row: getattr(row, metric_key)), True
     if sort:
         key, descending = SORT_KEYS[sort.lstrip("-")], sort.startswith("-")
-    rows.sort(key=lambda row: row["force__name"])
-    present = [row for row in rows if row.get(key) is not None]
-    present.sort(key=lambda row: row[key], reverse=descending)
-    rows[:] = present + [row for row in rows if row.get(key) is None]
+    rows = sorted(rows, key=lambda row: row.force_name)
+    present = sorted((row for row in rows if key(row) is not None), key=key, reverse=descending)
+    return present + [row for row in rows if key(row) is None]

@@ -223,12 +223,12 @@ def test_a_case_list_not_known_to_be_complete_gives_lower_bounds(dataset):
     imported([{"force": "kent", "occurred_on": None, "category": None, "role": None,
                "outcomes": set()}])  # fmt: skip
     whole = Period(dataset.period_start, dataset.period_end)
-    (row,) = IncidentCounts(dataset).league(whole, Level())
-    assert (row["force__slug"], row["count"], row["counted_from"]) == ("kent", 1, 1)
-    assert row["lower_bound"] is True
+    (row,) = IncidentCounts(dataset).force_values(whole, Level())
+    assert (row.force_slug, row.count, row.counted_from) == ("kent", 1, 1)
+    assert row.lower_bound is True
     Return.objects.filter(dataset=dataset, force__slug="kent").update(case_list="complete")
-    (row,) = IncidentCounts(dataset).league(whole, Level())
-    assert row["lower_bound"] is False
+    (row,) = IncidentCounts(dataset).force_values(whole, Level())
+    assert row.lower_bound is False
 
 
 def test_an_incident_with_two_outcomes_in_one_group_counts_once_in_the_group(dataset):

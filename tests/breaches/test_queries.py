@@ -21,7 +21,7 @@ def bbw():
 
 
 def by_force(rows):
-    return {row["force__name"]: row for row in rows}
+    return {row.force_name: row for row in rows}
 
 
 def expected_periods(dataset):
@@ -44,8 +44,8 @@ def test_periods_most_common_first(bbw, django_assert_num_queries):
 
 def test_league_by_count_in_published_order(bbw, django_assert_num_queries):
     with django_assert_num_queries(3):  # the league, its notes, its restatements
-        rows = bbw.league(BBW_2016)
-    ranked = [(r["rank"], r["force__name"], r["count"]) for r in rows if r["count"] is not None]
+        rows = bbw.force_values(BBW_2016)
+    ranked = [(r.rank, r.force_name, r.count) for r in rows if r.count is not None]
     assert ranked[:3] == [
         (1, "West Midlands Police", 488),
         (2, "Surrey Police", 202),
@@ -57,25 +57,25 @@ def test_league_by_count_in_published_order(bbw, django_assert_num_queries):
     # Well short of the national 2,315: most forces' figures were not published.
     assert sum(count for _, _, count in ranked) == sum(disclosed) < 2315
     northumbria = by_force(rows)["Northumbria Police"]
-    assert northumbria["count"] is None
-    assert northumbria["status"] == "not-disclosed"
-    assert northumbria["rank"] is None
+    assert northumbria.count is None
+    assert northumbria.status == "not-disclosed"
+    assert northumbria.rank is None
     assert rows[-1] is northumbria  # withheld rows come after every ranked row
 
 
 def test_national_figures_are_not_league_rows(bbw):
-    assert all(row["force_id"] is not None for row in bbw.league(BBW_2016))
+    assert all(row.force_id is not None for row in bbw.force_values(BBW_2016))
 
 
 def test_rate_per_1000_officers_uses_the_workforce_figure(bbw):
-    surrey = by_force(bbw.league(BBW_2016))["Surrey Police"]
-    assert surrey["workforce"] == Decimal("1862.78")
-    assert surrey["workforce_as_of"] == dt.date(2015, 3, 31)
-    assert surrey["rate_per_1000"] == Decimal("108.4")  # 202 / 1862.78 * 1000
+    surrey = by_force(bbw.force_values(BBW_2016))["Surrey Police"]
+    assert surrey.workforce == Decimal("1862.78")
+    assert surrey.workforce_as_of == dt.date(2015, 3, 31)
+    assert surrey.rate_per_1000 == Decimal("108.4")  # 202 / 1862.78 * 1000
 
 
 def test_rate_is_absent_without_a_workforce_figure():
-    rows = Figure.objects.for_dataset(Dataset.objects.get(slug="vpnoverview-2021")).league(
+    rows = Figure.objects.for_dataset(Dataset.objects.get(slug="vpnoverview-2021")).force_values(
         Period(dt.date(2020, 1, 1), dt.date(2020, 12, 31))
     )
     # No 31 March officer count was found for the PSNI (fixtures/workforce.csv).
@@ -84,12 +84,12 @@ def test_rate_is_absent_without_a_workforce_figure():
         for row in fixture_files.rows("workforce.csv")
     )
     psni = by_force(rows)["Police Service of Northern Ireland"]
-    assert psni["count"] == 194
-    assert psni["workforce"] is None
-    assert psni["rate_per_1000"] is None
+    assert psni.count == 194
+    assert psni.workforce is None
+    assert psni.rate_per_1000 is None
     # Police Scotland's officers at 31 March 2019 (17,251) are the nearest to 2020.
     scotland = by_force(rows)["Police Scotland"]
-    assert (scotland["workforce"], scotland["workforce_as_of"]) == (
+    assert (scotland.workforce, scotland.workforce_as_of) == (
         Decimal("17251"),
         dt.date(2019, 3, 31),
     )
@@ -104,52 +104,52 @@ def test_rates_divide_by_officers_only(bbw):
             measure=measure,
             defaults={"value": 1, "source": "Test row (pytest, not real data)"},
         )
-    row = by_force(bbw.league(BBW_2016))["Surrey Police"]
+    row = by_force(bbw.force_values(BBW_2016))["Surrey Police"]
     officers = surrey.workforce.filter(measure="officers-fte")
     nearest = min(officers, key=lambda w: (abs(w.as_of - BBW_2016.midpoint), -w.as_of.toordinal()))
-    assert row["workforce"] == nearest.value
-    assert row["workforce_as_of"] == nearest.as_of
+    assert row.workforce == nearest.value
+    assert row.workforce_as_of == nearest.as_of
 
 
 def test_outcome_filter_uses_published_figures_and_sums_only_complete_breakdowns(bbw):
-    rows = by_force(bbw.league(BBW_2016, Level(outcome="dismissed")))
-    assert {name: row["count"] for name, row in rows.items()} == {
+    rows = by_force(bbw.force_values(BBW_2016, Level(outcome="dismissed")))
+    assert {name: row.count for name, row in rows.items()} == {
         "Surrey Police": 29,
         "Dorset Police": 4,
         "Cambridgeshire Constabulary": 4,
         "North Yorkshire Police": 3,
         "Cleveland Police": 1,
     }
-    assert (rows["Surrey Police"]["summed"], rows["Surrey Police"]["lower_bound"]) == (False, False)
+    assert (rows["Surrey Police"].summed, rows["Surrey Police"].lower_bound) == (False, False)
     # Dorset published dismissals only by role (3 officers + 1 staff); its officer and staff
     # answers add up to its total of 81, so the sum is exact.
-    assert (rows["Dorset Police"]["summed"], rows["Dorset Police"]["lower_bound"]) == (True, False)
+    assert (rows["Dorset Police"].summed, rows["Dorset Police"].lower_bound) == (True, False)
     # Cleveland's one dismissal is a special constable; its roles do not add up to 17.
-    assert rows["Cleveland Police"]["lower_bound"] is True
+    assert rows["Cleveland Police"].lower_bound is True
     # Cambridgeshire's four dismissals are staff; officers' dismissals were not published.
     cambridgeshire = rows["Cambridgeshire Constabulary"]
-    assert (cambridgeshire["summed"], cambridgeshire["lower_bound"]) == (True, True)
+    assert (cambridgeshire.summed, cambridgeshire.lower_bound) == (True, True)
 
 
 def test_outcome_group_is_a_lower_bound_when_the_breakdown_is_incomplete(bbw):
-    rows = by_force(bbw.league(BBW_2016, Level(outcome="resigned-or-dismissed")))
+    rows = by_force(bbw.force_values(BBW_2016, Level(outcome="resigned-or-dismissed")))
     surrey = rows["Surrey Police"]  # 29 dismissed + 9 resigned; outcomes add up to 202
-    assert (surrey["count"], surrey["summed"], surrey["lower_bound"]) == (38, True, False)
+    assert (surrey.count, surrey.summed, surrey.lower_bound) == (38, True, False)
     humberside = rows["Humberside Police"]  # five resigned, dismissals not published
-    assert (humberside["count"], humberside["lower_bound"]) == (5, True)
+    assert (humberside.count, humberside.lower_bound) == (5, True)
     assert "West Midlands Police" not in rows  # no outcome breakdown published: absent, not 0
 
 
 def test_published_zero_is_zero_and_ranked(bbw):
-    rows = by_force(bbw.league(BBW_2016, Level(outcome="criminal-sanction")))
-    assert rows["Humberside Police"]["count"] == 0
-    assert rows["Humberside Police"]["summed"] is False
+    rows = by_force(bbw.force_values(BBW_2016, Level(outcome="criminal-sanction")))
+    assert rows["Humberside Police"].count == 0
+    assert rows["Humberside Police"].summed is False
 
 
 def test_league_notes_come_from_the_figures_behind_the_row(bbw):
-    rows = by_force(bbw.league(BBW_2016))
-    assert any("allegations" in note for note in rows["West Midlands Police"]["notes"])
-    assert rows["Surrey Police"]["notes"] == []
+    rows = by_force(bbw.force_values(BBW_2016))
+    assert any("allegations" in note for note in rows["West Midlands Police"].notes)
+    assert rows["Surrey Police"].notes == ()
 
 
 def test_headline_shares_computed_from_stored_figures(bbw, django_assert_max_num_queries):
@@ -192,16 +192,18 @@ def test_query_count_does_not_grow_with_forces(bbw, django_assert_num_queries):
         for force in added
     )  # fmt: skip
     with django_assert_num_queries(3):
-        rows = bbw.league(BBW_2016)
+        rows = bbw.force_values(BBW_2016)
     assert len(rows) == forces
 
 
 def test_one_roles_outcome_sum_is_exact_only_against_a_complete_crosstab(bbw):
     # Dorset's outcome-by-role answers add up to its 81: officers' resigned (8) and
     # dismissed (3) make exactly 11.
-    rows = by_force(bbw.league(BBW_2016, Level(outcome="resigned-or-dismissed", role="officer")))
+    rows = by_force(
+        bbw.force_values(BBW_2016, Level(outcome="resigned-or-dismissed", role="officer"))
+    )
     dorset = rows["Dorset Police"]
-    assert (dorset["count"], dorset["summed"], dorset["lower_bound"]) == (11, True, False)
+    assert (dorset.count, dorset.summed, dorset.lower_bound) == (11, True, False)
 
 
 def test_all_roles_outcome_breakdown_says_nothing_about_one_role(bbw):
@@ -212,8 +214,10 @@ def test_all_roles_outcome_breakdown_says_nothing_about_one_role(bbw):
     Figure.objects.create(dataset=surrey.dataset, force=surrey.force, period_start=BBW_2016.start,
                           period_end=BBW_2016.end, outcome="resigned", role="officer", count=2,
                           source=source)  # fmt: skip
-    rows = by_force(bbw.league(BBW_2016, Level(outcome="resigned-or-dismissed", role="officer")))
-    assert (rows["Surrey Police"]["count"], rows["Surrey Police"]["lower_bound"]) == (2, True)
+    rows = by_force(
+        bbw.force_values(BBW_2016, Level(outcome="resigned-or-dismissed", role="officer"))
+    )
+    assert (rows["Surrey Police"].count, rows["Surrey Police"].lower_bound) == (2, True)
 
 
 def test_restated_flag_ignores_a_retracted_restatement(tmp_path):
@@ -228,11 +232,11 @@ def test_restated_flag_ignores_a_retracted_restatement(tmp_path):
                     "Test restatement,Test,2026-01-01,,\n")  # fmt: skip
     call_command("import_figures", path, stdout=io.StringIO())
     bbw = Figure.objects.for_dataset(Dataset.objects.get(slug="bbw-2016"))
-    surrey = by_force(bbw.league(BBW_2016))["Surrey Police"]
-    assert (surrey["count"], surrey["restated"]) == (205, True)
+    surrey = by_force(bbw.force_values(BBW_2016))["Surrey Police"]
+    assert (surrey.count, surrey.restated) == (205, True)
     retract_batch(ImportBatch.objects.filter(kind="figures").latest("id").pk)
-    surrey = by_force(bbw.league(BBW_2016))["Surrey Police"]
-    assert (surrey["count"], surrey["restated"]) == (202, False)
+    surrey = by_force(bbw.force_values(BBW_2016))["Surrey Police"]
+    assert (surrey.count, surrey.restated) == (202, False)
 
 
 @pytest.mark.parametrize(

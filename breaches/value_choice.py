@@ -1,4 +1,4 @@
-"""How a league row's value is chosen, in SQL aggregates and one small Python rule.
+"""How a force's value at a level is chosen from its figures: SQL aggregates and one rule.
 
 docs/design.md section 2: a force's value at a level is its published figure, or else the sum of
 published parts (roles are exclusive; an outcome group is the sum of its detailed
@@ -83,7 +83,9 @@ class Value:
 
 
 def choose(row: dict, outcome: str | None, role: str | None, prefix: str = "") -> Value | None:
-    """The published value, or else a sum of parts, and how far to trust it."""
+    """The published value, or else a sum of parts, and how far to trust it.
+
+    `row` is one force's aggregates (`TOTALS` and `Selectors.aggregates(prefix)`)."""
     get = lambda key: row[f"{prefix}{key}"]  # noqa: E731
     total = row["total"]
     if get("direct_rows"):
