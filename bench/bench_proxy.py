@@ -206,6 +206,18 @@ def report(seconds, connections, results, loads, cache_hits) -> str:
             f"- {cache_hits:,} of the proxy's answers were cache hits (its access log).",
             "- wrk, nginx, gunicorn and PostgreSQL share the 2 cores, with the other sessions' "
             "work; wrk alone takes a good part of one core at these rates.",
+            "- The league page: every request reaches one of the 4 app workers and renders "
+            f"the whole table; at this load they served "
+            f"{results['league'].requests_per_second:,.0f} pages/s, so {connections} "
+            "connections queue for"
+            " seconds. No request failed or was dropped, but only because wrk waited up to 30"
+            " s (its default of 2 s would count most as timeouts); nginx waits 90 s "
+            "(`proxy_read_timeout`). The league is not cached by the proxy: it changes with "
+            "every import.",
+            "- Straight from gunicorn the pinned page is now compressed by the app on every "
+            "request (`gzip_page`, so that the proxy keeps compressed copies); behind nginx "
+            "that happens once per copy. The earlier 2,448-2,728 requests/s were measured at "
+            "a load average of 3.6-4, uncompressed; compare ratios within one run only.",
             "",
         ]
     )
