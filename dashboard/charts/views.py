@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.html import escape
 from django.views.decorators.cache import never_cache
+from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_POST, require_safe
 
 from breaches.models import Dataset, Figure, Force
@@ -271,12 +272,16 @@ def _pinned_page(request, pin_id_: str, template: str):
     return _immutable(HttpResponse(body))
 
 
+# Pinned pages and twins are compressed here, once per copy the proxy keeps: nginx then serves
+# the stored bytes instead of compressing the page again on every hit (deploy/nginx/).
 @require_safe
+@gzip_page
 def pinned(request, pin_id):
     return _pinned_page(request, pin_id, "dashboard/charts/pinned.html")
 
 
 @require_safe
+@gzip_page
 @embeddable
 def pinned_embed(request, pin_id):
     return _pinned_page(request, pin_id, "dashboard/charts/embed.html")
@@ -307,11 +312,13 @@ def _pinned_twin(pin_id_: str, kind: str) -> HttpResponse:
 
 
 @require_safe
+@gzip_page
 def pinned_json(request, pin_id):
     return _pinned_twin(pin_id, "json")
 
 
 @require_safe
+@gzip_page
 def pinned_csv(request, pin_id):
     return _pinned_twin(pin_id, "csv")
 
