@@ -38,7 +38,6 @@ def league_row(page, site, force):
 
 
 def test_editor_uploads_fixes_confirms_and_retracts(site, page, settings, tmp_path):
-    settings.UPLOAD_STAGING_DIR = tmp_path / "staging"
     editor = User.objects.create_user("dana", password="a-long-test-password", is_staff=True)
     editor.groups.add(ensure_data_editors_group())
 
@@ -147,7 +146,6 @@ def upload_file(page, site, content, name):
 
 
 def test_editor_names_an_unknown_force_and_sees_every_new_value(site, page, settings, tmp_path):
-    settings.UPLOAD_STAGING_DIR = tmp_path / "staging"
     sign_in(page, site)
     upload_file(page, site, UNKNOWN, "met-and-others.csv")
 

@@ -212,18 +212,43 @@ def many_parts(parts: int = 10_001) -> bytes:
     return out.getvalue()
 
 
+WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+SHARED_STRINGS = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+
+
+def content_types(sheets: Sequence[str], shared_strings: bool = False) -> str:
+    """An XLSX [Content_Types].xml declaring these worksheets (and shared strings)."""
+    overrides = [
+        f'<Override PartName="/xl/worksheets/{s}.xml" ContentType="{WORKSHEET}"/>' for s in sheets
+    ]
+    if shared_strings:
+        overrides.append(
+            f'<Override PartName="/xl/sharedStrings.xml" ContentType="{SHARED_STRINGS}"/>'
+        )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        + "".join(overrides)
+        + "</Types>"
+    )
+
+
 def huge_declared_total() -> bytes:
     """A zip whose parts, each plausible on its own, add up to 400 MB once inflated."""
     noise = random.Random(6).randbytes(1024 * 1024 + 4096)  # incompressible
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
+        # Declared worksheets: each is under the cap of one streamed part.
+        archive.writestr("[Content_Types].xml", content_types(["sheet1", "sheet2"]))
         archive.writestr("xl/worksheets/sheet1.xml", noise)
         archive.writestr("xl/worksheets/sheet2.xml", noise)
     data = bytearray(out.getvalue())
-    # Declare each part 200 MB uncompressed (ratio under 200, total over 300 MB).
+    # Declare each sheet 200 MB uncompressed (ratio under 200, total over 300 MB).
     position = bytes(data).find(b"PK\x01\x02")
     while data[position : position + 4] == b"PK\x01\x02":
-        struct.pack_into("<I", data, position + 24, 200 * 1024 * 1024)
+        name_len = struct.unpack("<H", data[position + 28 : position + 30])[0]
+        if b"worksheets" in data[position + 46 : position + 46 + name_len]:
+            struct.pack_into("<I", data, position + 24, 200 * 1024 * 1024)
         name_len, extra_len, comment_len = struct.unpack(
             "<HHH", data[position + 28 : position + 34]
         )
