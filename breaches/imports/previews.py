@@ -158,7 +158,7 @@ def _storable(value):
     """`value` with every string storable in jsonb, which has no NUL (a problem's value may
     hold one: it is shown as the symbol for NUL) and no lone surrogates."""
     if isinstance(value, str):
-        if value.isprintable() or value.isascii() and "\x00" not in value:
+        if value.isprintable() or (value.isascii() and "\x00" not in value):
             return value
         return value.replace("\x00", "\u2400").encode("utf-8", "replace").decode("utf-8")
     if isinstance(value, list | tuple):
