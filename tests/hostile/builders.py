@@ -18,6 +18,8 @@ from openpyxl import Workbook
 
 from breaches.imports.validation import FIGURE_COLUMNS, INCIDENT_COLUMNS
 
+WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+SHARED_STRINGS = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
 # The upload formats, as the importer defines them.
 FIGURE_HEADER = list(FIGURE_COLUMNS)
 INCIDENT_HEADER = list(INCIDENT_COLUMNS)
@@ -96,6 +98,48 @@ def replace_member(workbook: bytes, name: str, content: bytes) -> bytes:
             if member.filename != name:
                 target.writestr(member, source.read(member))
         target.writestr(name, content)
+    return out.getvalue()
+
+
+def shared_strings_bomb(expanded: int, filler: int = 550, seed: int = 11) -> bytes:
+    """A real figures workbook with a shared-strings part that expands to about `expanded`
+    bytes (declared in [Content_Types].xml and the workbook's relationships, where Excel and
+    openpyxl look for it; openpyxl reads it whole into memory when it opens the workbook).
+
+    Each string is `filler` repeated letters and four random hex digits, so the part
+    compresses about 120 times at filler=550: under the zip-bomb ratio test, like the 2.4 MB
+    file of issue 11 whose shared strings expand to 290 MB. Written a chunk at a time.
+    """
+    source = zipfile.ZipFile(io.BytesIO(figures_xlsx(figure_row())))
+    rng = random.Random(seed)
+    pad = "x" * filler
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for member in source.infolist():
+            data = source.read(member)
+            if member.filename == "[Content_Types].xml":
+                declared = (
+                    f'<Override PartName="/xl/sharedStrings.xml" ContentType="{SHARED_STRINGS}"/>'
+                )
+                data = data.replace(b"</Types>", declared.encode() + b"</Types>")
+            elif member.filename == "xl/_rels/workbook.xml.rels":
+                related = (
+                    '<Relationship Id="rIdStrings" Target="sharedStrings.xml" Type="http://schemas'
+                    '.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"/>'
+                )
+                data = data.replace(b"</Relationships>", related.encode() + b"</Relationships>")
+            target.writestr(member, data)
+        with target.open("xl/sharedStrings.xml", "w", force_zip64=True) as part:
+            written = part.write(
+                b'<?xml version="1.0" encoding="UTF-8"?>'
+                b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            )
+            while written < expanded:
+                chunk = "".join(
+                    f"<si><t>{pad}{rng.getrandbits(16):04x}</t></si>" for _ in range(2000)
+                )
+                written += part.write(chunk.encode())
+            part.write(b"</sst>")
     return out.getvalue()
 
 
@@ -210,10 +254,6 @@ def many_parts(parts: int = 10_001) -> bytes:
         for number in range(parts):
             archive.writestr(f"xl/p{number}.xml", b"")
     return out.getvalue()
-
-
-WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
-SHARED_STRINGS = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
 
 
 def content_types(sheets: Sequence[str], shared_strings: bool = False) -> str:
