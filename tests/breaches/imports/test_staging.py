@@ -33,14 +33,6 @@ DAY = dt.timedelta(days=1)
 
 
 @pytest.fixture
-def editor(client):
-    user = User.objects.create_user("editor", is_staff=True)
-    user.groups.add(Group.objects.get(name="Data editors"))
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
 def in_a_folder(settings, tmp_path):
     """Staged bytes in a storage (a folder, as a shared mount would be), not in PostgreSQL."""
     settings.STORAGES = {
@@ -55,10 +47,10 @@ def in_a_folder(settings, tmp_path):
 
 
 def many_new_figures(rows: int) -> bytes:
-    """`rows` new figures for Surrey, one a year from 1800 (none is stored yet)."""
+    """`rows` new figures for Surrey, one a day from 1 January 1800 (none is stored yet)."""
+    days = (dt.date(1800, 1, 1) + dt.timedelta(days=n) for n in range(rows))
     lines = [
-        f"bbw-2016,Surrey Police,{1800 + n}-01-01,{1800 + n}-12-31,,,,{n},,FOI answer\n"
-        for n in range(rows)
+        f"bbw-2016,Surrey Police,{day},{day},,,,{n},,FOI answer\n" for n, day in enumerate(days)
     ]
     return (HEADER + "".join(lines)).encode()
 

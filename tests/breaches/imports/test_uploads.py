@@ -52,14 +52,6 @@ def snapshot():
     }
 
 
-@pytest.fixture
-def editor(client):
-    user = User.objects.create_user("editor", is_staff=True)
-    user.groups.add(Group.objects.get(name="Data editors"))
-    client.force_login(user)
-    return user
-
-
 def upload(client, content: bytes, name="return.csv"):
     file = io.BytesIO(content)
     file.name = name
