@@ -78,6 +78,7 @@ class UploadAdminMixin:
             "title": title,
             "max_bytes": settings.UPLOAD_MAX_BYTES,
             "max_rows": settings.UPLOAD_MAX_ROWS,
+            "max_seconds": settings.UPLOAD_PARSE_SECONDS,
             **extra,
         }
 
