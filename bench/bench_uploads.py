@@ -312,6 +312,10 @@ def report(results: list[Result], load: str) -> str:
         )
     lines += [
         "",
+        "Wall times grow with the machine's load (other processes share its 2 cores); the "
+        "worker's CPU seconds are what the request itself costs, and what a quiet 2-core app "
+        "server would take, plus PostgreSQL's share (not in the worker's CPU).",
+        "",
         "Targets (issue 11): a 100,000-row file with errors previewed within 10 s at under "
         "500 MB of worker memory; the 290 MB shared-strings workbook refused quickly at bounded "
         "memory; no staff action answered by gunicorn's bare 500 (every request above answered "
