@@ -14,7 +14,7 @@ DB_STOP_IF_UNUSED := $(BIN)/python -c "from config.embedded_db.server import sto
 PYTEST_WORKERS ?= 2
 
 .PHONY: run test fuzz install install-test chromium redis-server nginx wrk lint format screenshots db-stop \
-	backup restore restore-file bench
+	backup restore restore-file bench bench-uploads
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -117,3 +117,11 @@ restore-file:
 # docs/benchmarks.md. BENCH_ARGS="--sizes 10000,100000 --skip-import" for a quick run.
 bench: $(VENV)/.installed-bench chromium
 	$(BIN)/python bench/bench_incidents.py --write docs/benchmarks.md $(BENCH_ARGS)
+
+# Heavy uploads through a real gunicorn worker (bench/bench_uploads.py; not part of `make test`):
+# a 100,000-row CSV with errors, the same file valid (preview, reload, confirm) and the workbook
+# whose shared strings expand to 290 MB; rewrites the "Heavy uploads" section of
+# docs/benchmarks.md. BENCH_UPLOADS_PORT chooses the port (default 8120).
+BENCH_UPLOADS_PORT ?= 8120
+bench-uploads: install-test
+	$(BIN)/python bench/bench_uploads.py --port $(BENCH_UPLOADS_PORT) --write docs/benchmarks.md

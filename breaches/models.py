@@ -255,6 +255,69 @@ class ImportBatch(models.Model):
         return f"{self.get_kind_display()} from {self.file_name} ({self.created_at:%Y-%m-%d %H:%M})"
 
 
+class StagedUpload(models.Model):
+    """An uploaded file between its preview and its confirm or cancel.
+
+    Kept in PostgreSQL, so that whichever app server answers the confirm finds it (issue 14);
+    the bytes themselves may live in a storage chosen by UPLOAD_STAGING_STORAGE instead.
+    Bound to the editor and the file's SHA-256; removed after UPLOAD_STAGING_MAX_AGE.
+    """
+
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    sha256 = models.CharField(max_length=64, verbose_name="SHA-256")
+    file_name = models.CharField(max_length=300)
+    size = models.PositiveIntegerField()
+    content = models.BinaryField(null=True, editable=False)  # None: kept in a storage
+    staged_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["uploaded_by", "sha256"], name="staged_upload_once_per_editor"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.file_name} staged {self.staged_at:%Y-%m-%d %H:%M}"
+
+
+class StagedPreview(models.Model):
+    """What a staged file's preview shows, computed once per sheet and kept: a reload reads
+    it back and never parses the file again. `data_version` is the version it was drawn at."""
+
+    upload = models.ForeignKey(StagedUpload, on_delete=models.CASCADE, related_name="previews")
+    sheet = models.CharField(max_length=100, blank=True)
+    data_version = models.CharField(max_length=100)
+    checked_at = models.DateTimeField()
+    summary = models.JSONField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["upload", "sheet"], name="staged_preview_per_sheet")
+        ]
+
+    def __str__(self):
+        return f"Preview of {self.upload.file_name}" + (f" ({self.sheet})" if self.sheet else "")
+
+
+class StagedPreviewPage(models.Model):
+    """One page of the rows a preview would create or change, fully described."""
+
+    preview = models.ForeignKey(StagedPreview, on_delete=models.CASCADE, related_name="pages")
+    number = models.PositiveIntegerField()
+    rows = models.JSONField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["preview", "number"], name="staged_preview_page")
+        ]
+
+    def __str__(self):
+        return f"page {self.number}"
+
+
 # Rows a retraction has not withdrawn: the condition of the browser's partial indexes.
 PUBLISHED = Q(retracted_by__isnull=True)
 

@@ -173,13 +173,27 @@ DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"
 
 # --- Uploads in admin (breaches/imports/uploads.py, docs/uploading.md) ---------------------------
 # Larger files are refused before they are read; a file with more data rows than
-# UPLOAD_MAX_ROWS is refused whole (split it). Previewed files wait in UPLOAD_STAGING_DIR
-# (private, outside static and media) until confirmed or cancelled, for UPLOAD_STAGING_MAX_AGE
-# seconds at most.
+# UPLOAD_MAX_ROWS is refused whole (split it), and so is one whose reading takes longer than
+# UPLOAD_PARSE_SECONDS (keep it well under gunicorn's --timeout, docs/deploy.md).
 UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", 10 * 1024 * 1024))
 UPLOAD_MAX_ROWS = int(os.environ.get("UPLOAD_MAX_ROWS", 100_000))
-UPLOAD_STAGING_DIR = Path(os.environ.get("UPLOAD_STAGING_DIR", "") or BASE_DIR / ".uploads")
+UPLOAD_PARSE_SECONDS = float(os.environ.get("UPLOAD_PARSE_SECONDS", 30))
+# Previewed files are staged in PostgreSQL (breaches/imports/staging.py), where every app
+# server sees them, until confirmed or cancelled, and removed UPLOAD_STAGING_MAX_AGE seconds
+# after upload (by the next upload, and by `manage.py clean_staged_uploads`). With
+# UPLOAD_STAGING_STORAGE naming an entry of STORAGES, the bytes are kept there instead: a
+# folder every app server mounts (UPLOAD_STAGING_DIR, below) or an object store's backend.
 UPLOAD_STAGING_MAX_AGE = int(os.environ.get("UPLOAD_STAGING_MAX_AGE", 24 * 3600))
+UPLOAD_STAGING_STORAGE = os.environ.get("UPLOAD_STAGING_STORAGE", "").strip()
+UPLOAD_STAGING_DIR = Path(os.environ.get("UPLOAD_STAGING_DIR", "") or BASE_DIR / ".uploads")
+STORAGES["upload_staging"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {
+        "location": UPLOAD_STAGING_DIR,
+        "file_permissions_mode": 0o600,
+        "directory_permissions_mode": 0o700,
+    },
+}
 
 # Synthetic datasets (manage.py generate_synthetic_incidents, for benchmarks) are hidden from
 # every public page unless this is on (`make bench` turns it on for its own server).

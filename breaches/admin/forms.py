@@ -13,7 +13,9 @@ class UploadForm(forms.Form):
         label="FOI return (CSV or XLSX)",
         help_text="Figures or incidents, recognised from the header row. Nothing is saved "
         "until you have seen every row it would create or change in the preview and confirmed "
-        "it. Dates as 2015-12-31 or 31/12/2015.",
+        "it. The file is checked once, now, and its preview kept for a day (from any of our "
+        "servers); a workbook too large to read safely is refused naming the part. Dates as "
+        "2015-12-31 or 31/12/2015.",
     )
 
     def clean_file(self):

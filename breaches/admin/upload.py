@@ -2,7 +2,9 @@
 
 Thin callers of the importer core (validation.parse, saving.plan_* and save_*, retraction):
 each view checks the permission, calls one function and renders or redirects. GET never
-writes; the preview is a GET of a signed token, so it can be reloaded and writes nothing.
+writes; the preview is a GET of a signed token that reads the preview kept when the file was
+uploaded (imports/previews.py), so it can be reloaded, on any app server, without parsing
+the file again. Only POSTs compute a preview: the upload, another sheet, "Check again".
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.http import urlencode
 
-from ..imports import aliases, uploads
+from ..imports import aliases, previews, staging, uploads
 from ..imports.retraction import NotRetractable, retract_batch
 from ..imports.templates import template_csv, template_xlsx
 from ..models import Force, ForceAlias, ImportBatch
@@ -38,6 +40,7 @@ class UploadAdminMixin:
         wrap = self.admin_site.admin_view  # login + staff for every URL, or the login page
         own = [
             path("preview/", wrap(self.preview_view), name="breaches_importbatch_preview"),
+            path("check/", wrap(self.check_view), name="breaches_importbatch_check"),
             path("confirm/", wrap(self.confirm_view), name="breaches_importbatch_confirm"),
             path("cancel/", wrap(self.cancel_view), name="breaches_importbatch_cancel"),
             path("alias/", wrap(self.alias_view), name="breaches_importbatch_alias"),
@@ -75,6 +78,7 @@ class UploadAdminMixin:
             "title": title,
             "max_bytes": settings.UPLOAD_MAX_BYTES,
             "max_rows": settings.UPLOAD_MAX_ROWS,
+            "max_seconds": settings.UPLOAD_PARSE_SECONDS,
             **extra,
         }
 
@@ -85,44 +89,74 @@ class UploadAdminMixin:
         form = UploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
-            staged = uploads.stage(upload.read(), upload.name, request.user)
-            return HttpResponseRedirect(_preview_url(staged.token))
+            content = upload.read()
+            staged, row = staging.stage(content, upload.name, request.user)
+            # Computed once, here, and kept: the preview page only reads it back.
+            kept = _check(row, content, staged.file_name, sheet=None)
+            return HttpResponseRedirect(_preview_url(staged.token, kept.sheet))
         context = self._context(request, "Upload FOI return", form=form)
         return TemplateResponse(request, "admin/breaches/importbatch/upload.html", context)
 
     def _staged(self, request, token: str):
         try:
-            return uploads.load(token, request.user)
-        except uploads.StagingError as problem:
+            return staging.find(token, request.user)
+        except staging.StagingError as problem:
             messages.error(request, str(problem))
             return None
 
     def preview_view(self, request):
         self._require(request, UPLOAD)
-        loaded = self._staged(request, request.GET.get("token", ""))
-        if loaded is None:
+        found = self._staged(request, request.GET.get("token", ""))
+        if found is None:
             return HttpResponseRedirect(reverse("admin:breaches_importbatch_add"))
-        return self._render_preview(request, *loaded, request.GET.get("sheet") or None)
+        staged, row = found
+        sheet = request.GET.get("sheet") or None
+        kept = previews.kept(row, sheet)
+        if kept is None:  # a sheet not read yet (only "Read this sheet" reads one)
+            messages.info(request, f"The sheet '{sheet}' has not been read: choose it below.")
+            return HttpResponseRedirect(_preview_url(staged.token))
+        return self._render_preview(request, staged, kept)
 
-    def _render_preview(self, request, staged, content, sheet, status=200):
-        preview = uploads.build_preview(content, staged.file_name, sheet)
+    def check_view(self, request):
+        """Read the staged file again: another sheet, or the data moved on since the preview."""
+        self._require(request, UPLOAD)
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        found = self._staged(request, request.POST.get("token", ""))
+        if found is None:
+            return HttpResponseRedirect(reverse("admin:breaches_importbatch_add"))
+        staged, row = found
+        kept = self._check_again(request, staged, row, request.POST.get("sheet") or None)
+        if kept is None:
+            return HttpResponseRedirect(reverse("admin:breaches_importbatch_add"))
+        return HttpResponseRedirect(_preview_url(staged.token, kept.sheet))
+
+    def _check_again(self, request, staged, row, sheet):
+        try:
+            return _check(row, staging.read(staged, row), staged.file_name, sheet)
+        except staging.StagingError as problem:
+            messages.error(request, str(problem))
+            return None
+
+    def _render_preview(self, request, staged, kept, status=200):
         forces = list(Force.objects.only("id", "name").order_by("name"))
         by_name = {force.name: force for force in forces}
         unknown = [
             # Suggestions are offered first in the list, but nothing is selected: the editor
             # chooses, so a wrong alias is never one click away (issue 11).
             (name, [by_name[s] for s in name.suggestions if s in by_name])
-            for name in preview.unknown_forces
+            for name in kept.unknown_forces
         ]
         context = self._context(
             request,
             f"Preview of {staged.file_name}",
-            preview=preview,
-            page=preview.page(request.GET.get("page")) if preview.validation.ok else None,
+            preview=kept,
+            page=kept.page(request.GET.get("page")) if kept.ok else None,
             token=staged.token,
-            # Confirm refuses if the data moved on since this page was drawn: an editor
+            # Confirm refuses if the data moved on since this preview was drawn: an editor
             # commits exactly the changes they were shown.
-            version=data_version(),
+            version=kept.version,
+            stale=kept.version != data_version(),
             unknown=unknown,
             forces=forces,
             not_a_force=NOT_A_FORCE,
@@ -139,11 +173,13 @@ class UploadAdminMixin:
         self._require(request, UPLOAD)
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        loaded = self._staged(request, request.POST.get("token", ""))
-        if loaded is None:
+        found = self._staged(request, request.POST.get("token", ""))
+        kept = found and previews.kept(found[1], request.POST.get("sheet") or None)
+        if not kept:
+            if found:
+                messages.error(request, "This file has no preview to confirm; upload it again.")
             return HttpResponseRedirect(reverse("admin:breaches_importbatch_add"))
-        staged, content = loaded
-        sheet = request.POST.get("sheet") or None
+        staged, row = found
         shown = request.POST.get("version", "")  # the data version the preview was drawn at
         if not shown:
             messages.error(
@@ -151,22 +187,30 @@ class UploadAdminMixin:
                 "This confirmation does not say which preview it confirms: nothing was saved. "
                 "Check the preview below, then confirm again.",
             )
-            return self._render_preview(request, staged, content, sheet, status=400)
-        preview = uploads.build_preview(content, staged.file_name, sheet)
-        if not preview.validation.ok:
+            return self._render_preview(request, staged, kept, status=400)
+        try:
+            content = staging.read(staged, row)
+        except staging.StagingError as problem:
+            messages.error(request, str(problem))
+            return HttpResponseRedirect(reverse("admin:breaches_importbatch_add"))
+        sheet = kept.sheet or None
+        validation = uploads.parse_staged(content, staged.file_name, sheet)
+        if not validation.ok:
             # The reference data changed since the preview (a dataset or alias removed).
             messages.error(request, "The file no longer validates: nothing was saved.")
-            return self._render_preview(request, staged, content, sheet, status=400)
+            return self._render_fresh(request, staged, row, content, sheet, validation, 400)
         try:
-            result = uploads.commit(preview, content, staged, request.user, shown)
+            result = uploads.commit(
+                validation, content, staged.file_name, sheet, request.user, shown
+            )
         except uploads.DataMoved:
             messages.warning(
                 request,
                 "The published data changed since this preview (another upload, a retraction "
                 "or an edit): nothing was saved. Check the preview below, then confirm again.",
             )
-            return self._render_preview(request, staged, content, sheet, status=409)
-        uploads.discard(staged)
+            return self._render_fresh(request, staged, row, content, sheet, validation, 409)
+        staging.discard(staged)
         if not result.changed:
             messages.info(
                 request,
@@ -183,14 +227,19 @@ class UploadAdminMixin:
             reverse("admin:breaches_importbatch_change", args=[result.batch.pk])
         )
 
+    def _render_fresh(self, request, staged, row, content, sheet, validation, status):
+        """A fresh preview of the file already parsed by confirm, kept and shown."""
+        kept = _check(row, content, staged.file_name, sheet, validation)
+        return self._render_preview(request, staged, kept, status=status)
+
     def cancel_view(self, request):
         self._require(request, UPLOAD)
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        loaded = self._staged(request, request.POST.get("token", ""))
-        if loaded is not None:
-            uploads.discard(loaded[0])
-            messages.info(request, f"Upload of {loaded[0].file_name} cancelled: nothing was saved.")
+        found = self._staged(request, request.POST.get("token", ""))
+        if found is not None:
+            staging.discard(found[0])
+            messages.info(request, f"Upload of {found[0].file_name} cancelled: nothing was saved.")
         return HttpResponseRedirect(reverse("admin:breaches_importbatch_add"))
 
     def alias_view(self, request):
@@ -200,10 +249,10 @@ class UploadAdminMixin:
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         token, sheet = request.POST.get("token", ""), request.POST.get("sheet", "")
-        loaded = self._staged(request, token)
-        if loaded is None:
+        found = self._staged(request, token)
+        if found is None:
             return HttpResponseRedirect(reverse("admin:breaches_importbatch_add"))
-        staged = loaded[0]
+        staged, row = found
         form = AliasForm(request.POST)
         if not form.is_valid():
             for problems in form.errors.values():
@@ -240,11 +289,12 @@ class UploadAdminMixin:
                 messages.error(request, f"{problem}.")
             else:
                 self.log_addition(request, alias, [{"added": {}}])
-                messages.success(
-                    request,
-                    f"'{alias.alias}' will be read as {alias.force} in every future upload. "
-                    "The file has been checked again.",
-                )
+                if self._check_again(request, staged, row, sheet or None) is not None:
+                    messages.success(
+                        request,
+                        f"'{alias.alias}' will be read as {alias.force} in every future "
+                        "upload. The file has been checked again.",
+                    )
         return HttpResponseRedirect(_preview_url(token, sheet))
 
     def remove_alias_view(self, request, alias_id: int):
@@ -269,6 +319,9 @@ class UploadAdminMixin:
             back = reverse("admin:breaches_importbatch_change", args=[alias.batch_id])
         self.log_deletions(request, ForceAlias.objects.filter(pk=alias.pk))
         alias.delete()
+        found = self._staged(request, token) if token else None
+        if found is not None:  # back to a preview: it must read the file without the alias
+            self._check_again(request, *found, request.POST.get("sheet") or None)
         messages.success(
             request,
             f"'{alias.alias}' is no longer read as {alias.force}: a file naming it is refused as "
@@ -296,7 +349,7 @@ class UploadAdminMixin:
             raise Http404("This batch has no stored file")
         content_type = XLSX if bytes(batch.original[:4]) == b"PK\x03\x04" else "text/csv"
         response = HttpResponse(bytes(batch.original), content_type=content_type)
-        name = uploads.clean_file_name(batch.file_name).replace('"', "")
+        name = staging.clean_file_name(batch.file_name).replace('"', "")
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         response["X-Content-Type-Options"] = "nosniff"
         return response
@@ -346,6 +399,13 @@ def _pk(object_id: str) -> int:
         return int(unquote(object_id))
     except ValueError:
         raise Http404("No such batch") from None
+
+
+def _check(row, content: bytes, file_name: str, sheet, validation=None):
+    """Compute a staged file's preview and keep it with the data version it was drawn at."""
+    version = data_version()  # read first: data that moves during the plan makes it stale
+    preview = uploads.build_preview(content, file_name, sheet, validation)
+    return previews.keep(row, preview, version)
 
 
 def _preview_url(token: str, sheet: str = "") -> str:

@@ -27,6 +27,10 @@ class Reference:
     force_names: dict[str, str]  # force slug -> official name
     # name as written -> force slug (or None): a million-row file names a few dozen forces.
     _seen: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
+    # unknown name as written -> suggestions: a misspelt force on 99,999 rows is ranked once.
+    _suggested: dict[tuple[str, int], tuple[str, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @classmethod
     def load(cls) -> Reference:
@@ -60,7 +64,12 @@ class Reference:
 
     def nearest_forces(self, name: str, limit: int = 3) -> tuple[str, ...]:
         """Official names of the forces `name` most likely means (each name ranked once)."""
-        return self.matcher.nearest(name, limit)
+        key = (name, limit)
+        if key not in self._suggested:
+            if len(self._suggested) > 10_000:
+                self._suggested.clear()
+            self._suggested[key] = self.matcher.nearest(name, limit)
+        return self._suggested[key]
 
     def nearest_datasets(self, slug: str) -> tuple[str, ...]:
         return tuple(

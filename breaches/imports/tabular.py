@@ -12,6 +12,7 @@ import datetime as dt
 import io
 import itertools
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
@@ -75,15 +76,45 @@ class TableStream:
     sheet_names: list[str] = field(default_factory=list)
 
 
+class Deadline:
+    """A budget of wall-clock seconds for reading one file (None: no limit).
+
+    An admin upload is read inside a web request, which gunicorn kills after its timeout
+    with a bare error page; a file that takes too long is refused by name instead.
+    """
+
+    def __init__(self, seconds: float | None):
+        self.seconds = seconds
+        self.ends = time.monotonic() + seconds if seconds else None
+
+    def check(self, row: int) -> None:
+        """Raise TableError once the budget is spent; `row` is where reading stopped."""
+        if self.ends is not None and time.monotonic() > self.ends:
+            raise TableError(
+                f"Reading the file took longer than {self.seconds:g} seconds, the most an "
+                f"upload may take (UPLOAD_PARSE_SECONDS), so it was stopped at row {row:,}: "
+                "split it into smaller files (a workbook saved as CSV also reads faster)"
+            )
+
+
 def read_table(
-    content: bytes, file_name: str, sheet: str | None = None, max_rows: int | None = None
+    content: bytes,
+    file_name: str,
+    sheet: str | None = None,
+    max_rows: int | None = None,
+    deadline: Deadline | None = None,
 ) -> Table:
     """Parse CSV or XLSX bytes; raises TableError with a message an editor can act on.
 
     `max_rows` limits the data rows (blank lines not counted); more is refused, not cut.
     """
     stream = open_table(io.BytesIO(content), file_name, sheet, max_rows)
-    return Table(header=stream.header, rows=list(stream.rows), sheet_names=stream.sheet_names)
+    rows = []
+    for number, values in stream.rows:
+        if deadline is not None:
+            deadline.check(number)
+        rows.append((number, values))
+    return Table(header=stream.header, rows=rows, sheet_names=stream.sheet_names)
 
 
 def open_table(

@@ -1,24 +1,16 @@
-"""The admin upload workflow's plumbing: stage a file between preview and confirm, and
-describe what confirming it would do, without writing to the database.
+"""The admin upload workflow's core: describe what confirming a file would do, without
+writing to the database, and commit it only if the data is still as the preview showed.
 
-A previewed file waits in a private folder (settings.UPLOAD_STAGING_DIR), named only by
-the uploader's id and the file's SHA-256, so no name from the upload ever reaches a path.
-The browser holds a signed token naming that file; confirm checks the signature, the user,
-the age and the SHA-256 of the bytes again before anything is saved.
+The file waits between preview and confirm in staging.py; the preview is computed once and
+kept beside it (previews.py).
 """
 
 from __future__ import annotations
 
 import io
-import os
-import re
-import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from django.conf import settings
-from django.core import signing
 from django.core.paginator import Paginator
 from django.db import transaction
 
@@ -41,94 +33,11 @@ from .tabular import RowError
 from .validation import parse
 from .xlsx_guard import check_xlsx_archive
 
-TOKEN_SALT = "breaches.uploads.staged"
-SHA256 = re.compile(r"^[0-9a-f]{64}$")
 ROWS_PER_PAGE = 100  # rows to be created or changed shown per preview page
-
-
-class StagingError(Exception):
-    """The staged upload cannot be used (expired, cancelled, tampered with)."""
 
 
 class DataMoved(Exception):
     """The published data changed since the preview was drawn: nothing was saved."""
-
-
-@dataclass(frozen=True)
-class Staged:
-    sha256: str
-    file_name: str
-    user_id: int
-
-    @property
-    def token(self) -> str:
-        payload = {"sha": self.sha256, "name": self.file_name, "user": self.user_id}
-        return signing.dumps(payload, salt=TOKEN_SALT, compress=True)
-
-    @property
-    def path(self) -> Path:
-        return staging_dir() / f"{self.user_id}-{self.sha256}"
-
-
-def staging_dir() -> Path:
-    return Path(settings.UPLOAD_STAGING_DIR)
-
-
-def clean_file_name(name: str) -> str:
-    """The file's own name, without any folder a browser sent, for display and history."""
-    name = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
-    return "".join(c for c in name if c.isprintable())[:300] or "upload"
-
-
-def stage(content: bytes, file_name: str, user) -> Staged:
-    """Keep an uploaded file for its preview and confirm; returns its handle."""
-    directory = staging_dir()
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    _remove_stale(directory)
-    staged = Staged(sha256(content), clean_file_name(file_name), user.pk)
-    partial = directory / f".{staged.path.name}.{os.getpid()}.part"
-    partial.write_bytes(content)
-    partial.chmod(0o600)
-    os.replace(partial, staged.path)  # atomic: a reader never sees half a file
-    return staged
-
-
-def load(token: str, user) -> tuple[Staged, bytes]:
-    """The staged file named by a token, checked against its user, age and SHA-256."""
-    try:
-        payload = signing.loads(token, salt=TOKEN_SALT, max_age=settings.UPLOAD_STAGING_MAX_AGE)
-        staged = Staged(str(payload["sha"]), str(payload["name"]), int(payload["user"]))
-    except signing.SignatureExpired:
-        raise StagingError("This upload has expired; upload the file again") from None
-    except (signing.BadSignature, KeyError, TypeError, ValueError):
-        raise StagingError("This upload link is not valid; upload the file again") from None
-    if staged.user_id != user.pk or not SHA256.match(staged.sha256):
-        raise StagingError("This upload link is not valid; upload the file again")
-    try:
-        if staged.path.stat().st_size > settings.UPLOAD_MAX_BYTES:
-            raise StagingError("This upload is larger than the upload limit")
-        content = staged.path.read_bytes()
-    except FileNotFoundError:
-        raise StagingError(
-            "This upload was confirmed, cancelled or has expired; upload the file again"
-        ) from None
-    if sha256(content) != staged.sha256:
-        raise StagingError("The staged file has changed since it was uploaded; upload it again")
-    return staged, content
-
-
-def discard(staged: Staged) -> None:
-    staged.path.unlink(missing_ok=True)
-
-
-def _remove_stale(directory: Path) -> None:
-    cutoff = time.time() - settings.UPLOAD_STAGING_MAX_AGE
-    for path in directory.iterdir():
-        try:
-            if path.stat().st_mtime < cutoff:
-                path.unlink()
-        except FileNotFoundError:
-            pass  # another request removed it first
 
 
 def sheet_names(content: bytes, file_name: str) -> list[str]:
@@ -228,10 +137,11 @@ class Preview:
     def page(self, number, per_page: int = ROWS_PER_PAGE):
         """One page of the rows confirming would create or change, each fully described."""
         page = Paginator(self.entries, per_page).get_page(number)
-        page.object_list = [self._describe(*entry) for entry in page.object_list]
+        page.object_list = [self.describe(*entry) for entry in page.object_list]
         return page
 
-    def _describe(self, row, record, action: str) -> PreviewRow:
+    def describe(self, row, record, action: str) -> PreviewRow:
+        """One entry (row, record or None, action) as the preview shows it."""
         force = self.force_names.get(row.force, row.force) if row.force else "National (no force)"
         describe = _figure_row if self.kind == "figures" else _incident_row
         return describe(row, record, action, self.plan, force)
@@ -241,14 +151,20 @@ class Preview:
         return self.validation.ok and self.plan is not None and self.plan.changes_anything
 
 
-def build_preview(content: bytes, file_name: str, sheet: str | None = None) -> Preview:
-    """Parse, validate and plan a staged file: what confirming it would do, row by row."""
+def build_preview(
+    content: bytes, file_name: str, sheet: str | None = None, validation: Validation | None = None
+) -> Preview:
+    """Parse, validate and plan a staged file: what confirming it would do, row by row.
+
+    `validation` is the file already parsed (by confirm), so that it is not parsed twice.
+    """
     sheets = sheet_names(content, file_name)
     if not sheets:
         sheet = None  # a CSV file (or an unreadable workbook) has no sheets to choose from
     # A sheet the workbook does not have is reported by parse(), with the sheets it has.
     reference = Reference.load()
-    validation = parse(content, file_name, reference, sheet=sheet)
+    if validation is None:
+        validation = parse(content, file_name, reference, sheet=sheet)
     preview = Preview(file_name, sha256(content), sheet, sheets, validation)
     preview.unknown_forces = _unknown_forces(validation.errors)
     if not validation.ok:
@@ -261,8 +177,20 @@ def build_preview(content: bytes, file_name: str, sheet: str | None = None) -> P
     return preview
 
 
+def parse_staged(content: bytes, file_name: str, sheet: str | None) -> Validation:
+    """Parse and validate a staged file for confirm (the preview was parsed at upload)."""
+    return parse(content, file_name, Reference.load(), sheet=sheet or None)
+
+
 @transaction.atomic
-def commit(preview: Preview, content: bytes, staged: Staged, user, shown_version: str):
+def commit(
+    validation: Validation,
+    content: bytes,
+    file_name: str,
+    sheet: str | None,
+    user,
+    shown_version: str,
+) -> ImportResult:
     """Save a previewed file, only if the data is still as the preview showed it.
 
     The data version is compared after the import lock is taken: an import or retraction
@@ -272,9 +200,7 @@ def commit(preview: Preview, content: bytes, staged: Staged, user, shown_version
     lock_imports()
     if not shown_version or shown_version != data_version():
         raise DataMoved
-    result: ImportResult = pipeline.save(
-        preview.validation, content, staged.file_name, user=user, sheet=preview.sheet
-    )
+    result = pipeline.save(validation, content, file_name, user=user, sheet=sheet)
     if result.batch is not None:
         aliases.attach_to_batch(result.batch, user)
     return result

@@ -20,7 +20,7 @@ from ..vocabularies import CATEGORIES, OUTCOMES, RETURN_STATUSES, ROLES, Vocabul
 from . import cells
 from .reference import Reference
 from .rows import FigureRow, IncidentRow, SourceKey, Validation
-from .tabular import Cell, RowError, Table, TableError, read_table
+from .tabular import Cell, Deadline, RowError, TableError, read_table
 
 FIGURE_COLUMNS = (
     "dataset",
@@ -83,19 +83,18 @@ def parse(
     """Read and validate a figures or incidents file (recognised from its header).
 
     `max_rows` defaults to the UPLOAD_MAX_ROWS setting; `capped=False` (the commands) reads
-    any number of rows.
+    any number of rows, taking as long as it takes (an upload stops after UPLOAD_PARSE_SECONDS).
     """
     if max_rows is None and capped:
         max_rows = upload_max_rows()
+    deadline = Deadline(getattr(settings, "UPLOAD_PARSE_SECONDS", None) if capped else None)
     try:
-        table = read_table(content, file_name, sheet, max_rows=max_rows)
+        table = read_table(content, file_name, sheet, max_rows=max_rows, deadline=deadline)
+        kind = kind or detect_kind(table.header)
+        if kind in ("figures", "incidents"):
+            return _validate(table, kind, reference, deadline)
     except TableError as problem:
         return Validation(kind=kind or "unknown", errors=[problem.error])
-    kind = kind or detect_kind(table.header)
-    if kind == "figures":
-        return validate_figures(table, reference)
-    if kind == "incidents":
-        return validate_incidents(table, reference)
     return Validation(kind="unknown", errors=[RowError(1, "", "", NEITHER_KIND)])
 
 
@@ -108,14 +107,6 @@ NEITHER_KIND = (
 def upload_max_rows() -> int | None:
     """The most data rows one admin upload may have (the commands have no limit)."""
     return getattr(settings, "UPLOAD_MAX_ROWS", None)
-
-
-def validate_figures(table: Table, reference: Reference) -> Validation:
-    return _validate(table, "figures", reference)
-
-
-def validate_incidents(table: Table, reference: Reference) -> Validation:
-    return _validate(table, "incidents", reference)
 
 
 class _Row:
@@ -223,7 +214,8 @@ def duplicate_error(kind: str, number: int, first: int) -> RowError:
 NO_DATA_ROWS = "the file has a header but no data rows"
 
 
-def _validate(table, kind, reference) -> Validation:
+def _validate(table, kind, reference, deadline: Deadline | None = None) -> Validation:
+    """Every row's problems; raises TableError if `deadline` passes (nothing is kept)."""
     result = Validation(kind=kind, rows_read=len(table.rows))
     validator = RowValidator(kind, reference)
     result.errors = validator.header_errors(table.header)
@@ -234,6 +226,8 @@ def _validate(table, kind, reference) -> Validation:
         return result
     first_seen: dict[tuple, int] = {}
     for number, values in table.rows:
+        if deadline is not None:
+            deadline.check(number)
         clean, errors = validator.check(number, values)
         if errors:
             result.errors.extend(errors)

@@ -40,6 +40,7 @@ def upload_urls(batch) -> list[tuple[str, str]]:
         ("get", reverse("admin:breaches_importbatch_add")),
         ("post", reverse("admin:breaches_importbatch_add")),
         ("get", reverse("admin:breaches_importbatch_preview") + "?token=x"),
+        ("post", reverse("admin:breaches_importbatch_check")),
         ("post", reverse("admin:breaches_importbatch_confirm")),
         ("post", reverse("admin:breaches_importbatch_cancel")),
         ("post", reverse("admin:breaches_importbatch_alias")),

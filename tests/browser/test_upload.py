@@ -10,7 +10,10 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import User
 
+from breaches.imports.xlsx_guard import MAX_PART
+from breaches.models import ImportBatch
 from breaches.permissions import ensure_data_editors_group
+from tests.hostile.builders import shared_strings_bomb
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -38,7 +41,6 @@ def league_row(page, site, force):
 
 
 def test_editor_uploads_fixes_confirms_and_retracts(site, page, settings, tmp_path):
-    settings.UPLOAD_STAGING_DIR = tmp_path / "staging"
     editor = User.objects.create_user("dana", password="a-long-test-password", is_staff=True)
     editor.groups.add(ensure_data_editors_group())
 
@@ -147,7 +149,6 @@ def upload_file(page, site, content, name):
 
 
 def test_editor_names_an_unknown_force_and_sees_every_new_value(site, page, settings, tmp_path):
-    settings.UPLOAD_STAGING_DIR = tmp_path / "staging"
     sign_in(page, site)
     upload_file(page, site, UNKNOWN, "met-and-others.csv")
 
@@ -215,3 +216,25 @@ def test_editor_names_an_unknown_force_and_sees_every_new_value(site, page, sett
         page.locator(".messagelist").inner_text()
     )
     assert page.locator("#batch-aliases").count() == 0
+
+
+def test_a_workbook_too_large_to_read_is_refused_by_name_in_the_browser(site, page):
+    sign_in(page, site)
+    batches = ImportBatch.objects.count()
+    page.goto(f"{site.url}/admin/breaches/importbatch/add/")
+    page.set_input_files(
+        "input[type=file]",
+        {
+            "name": "force-return.xlsx",
+            "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "buffer": shared_strings_bomb(MAX_PART + 1024 * 1024, filler=300),
+        },
+    )
+    page.click("text=Upload and preview")
+    page.wait_for_url(re.compile(r"/preview/\?token="))
+    problem = page.locator("#upload-errors tbody tr").first.inner_text()
+    assert "The workbook part 'xl/sharedStrings.xml' (the text of its cells)" in problem
+    assert f"at most {MAX_PART // 1024 // 1024} MB of one part can be read" in problem
+    assert page.locator("#confirm-import").count() == 0
+    assert ImportBatch.objects.count() == batches
+    shoot(page, "refused-part")

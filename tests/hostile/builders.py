@@ -18,6 +18,8 @@ from openpyxl import Workbook
 
 from breaches.imports.validation import FIGURE_COLUMNS, INCIDENT_COLUMNS
 
+WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+SHARED_STRINGS = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
 # The upload formats, as the importer defines them.
 FIGURE_HEADER = list(FIGURE_COLUMNS)
 INCIDENT_HEADER = list(INCIDENT_COLUMNS)
@@ -96,6 +98,48 @@ def replace_member(workbook: bytes, name: str, content: bytes) -> bytes:
             if member.filename != name:
                 target.writestr(member, source.read(member))
         target.writestr(name, content)
+    return out.getvalue()
+
+
+def shared_strings_bomb(expanded: int, filler: int = 550, seed: int = 11) -> bytes:
+    """A real figures workbook with a shared-strings part that expands to about `expanded`
+    bytes (declared in [Content_Types].xml and the workbook's relationships, where Excel and
+    openpyxl look for it; openpyxl reads it whole into memory when it opens the workbook).
+
+    Each string is `filler` repeated letters and four random hex digits, so the part
+    compresses about 120 times at filler=550: under the zip-bomb ratio test, like the 2.4 MB
+    file of issue 11 whose shared strings expand to 290 MB. Written a chunk at a time.
+    """
+    source = zipfile.ZipFile(io.BytesIO(figures_xlsx(figure_row())))
+    rng = random.Random(seed)
+    pad = "x" * filler
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for member in source.infolist():
+            data = source.read(member)
+            if member.filename == "[Content_Types].xml":
+                declared = (
+                    f'<Override PartName="/xl/sharedStrings.xml" ContentType="{SHARED_STRINGS}"/>'
+                )
+                data = data.replace(b"</Types>", declared.encode() + b"</Types>")
+            elif member.filename == "xl/_rels/workbook.xml.rels":
+                related = (
+                    '<Relationship Id="rIdStrings" Target="sharedStrings.xml" Type="http://schemas'
+                    '.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"/>'
+                )
+                data = data.replace(b"</Relationships>", related.encode() + b"</Relationships>")
+            target.writestr(member, data)
+        with target.open("xl/sharedStrings.xml", "w", force_zip64=True) as part:
+            written = part.write(
+                b'<?xml version="1.0" encoding="UTF-8"?>'
+                b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            )
+            while written < expanded:
+                chunk = "".join(
+                    f"<si><t>{pad}{rng.getrandbits(16):04x}</t></si>" for _ in range(2000)
+                )
+                written += part.write(chunk.encode())
+            part.write(b"</sst>")
     return out.getvalue()
 
 
@@ -212,18 +256,39 @@ def many_parts(parts: int = 10_001) -> bytes:
     return out.getvalue()
 
 
+def content_types(sheets: Sequence[str], shared_strings: bool = False) -> str:
+    """An XLSX [Content_Types].xml declaring these worksheets (and shared strings)."""
+    overrides = [
+        f'<Override PartName="/xl/worksheets/{s}.xml" ContentType="{WORKSHEET}"/>' for s in sheets
+    ]
+    if shared_strings:
+        overrides.append(
+            f'<Override PartName="/xl/sharedStrings.xml" ContentType="{SHARED_STRINGS}"/>'
+        )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        + "".join(overrides)
+        + "</Types>"
+    )
+
+
 def huge_declared_total() -> bytes:
     """A zip whose parts, each plausible on its own, add up to 400 MB once inflated."""
     noise = random.Random(6).randbytes(1024 * 1024 + 4096)  # incompressible
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
+        # Declared worksheets: each is under the cap of one streamed part.
+        archive.writestr("[Content_Types].xml", content_types(["sheet1", "sheet2"]))
         archive.writestr("xl/worksheets/sheet1.xml", noise)
         archive.writestr("xl/worksheets/sheet2.xml", noise)
     data = bytearray(out.getvalue())
-    # Declare each part 200 MB uncompressed (ratio under 200, total over 300 MB).
+    # Declare each sheet 200 MB uncompressed (ratio under 200, total over 300 MB).
     position = bytes(data).find(b"PK\x01\x02")
     while data[position : position + 4] == b"PK\x01\x02":
-        struct.pack_into("<I", data, position + 24, 200 * 1024 * 1024)
+        name_len = struct.unpack("<H", data[position + 28 : position + 30])[0]
+        if b"worksheets" in data[position + 46 : position + 46 + name_len]:
+            struct.pack_into("<I", data, position + 24, 200 * 1024 * 1024)
         name_len, extra_len, comment_len = struct.unpack(
             "<HHH", data[position + 28 : position + 34]
         )

@@ -25,8 +25,7 @@ ROW = "bbw-2016,{force},2011-06-01,2015-12-31,pnc-misuse,,,{count},,FOI answer\n
 
 
 @pytest.fixture
-def editor(settings, tmp_path):
-    settings.UPLOAD_STAGING_DIR = tmp_path / "staging"
+def editor():
     load_reference_data()
     user = User.objects.create_user("editor", is_staff=True)
     user.groups.add(ensure_data_editors_group())

@@ -15,10 +15,20 @@ from django.test import Client
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from breaches.imports import uploads
+from breaches.imports import staging, uploads
 from breaches.imports.reference import Reference
 from breaches.imports.validation import parse
-from breaches.models import Figure, FigureRevision, Force, ForceAlias, ImportBatch, Incident
+from breaches.models import (
+    Figure,
+    FigureRevision,
+    Force,
+    ForceAlias,
+    ImportBatch,
+    Incident,
+    StagedPreview,
+    StagedPreviewPage,
+    StagedUpload,
+)
 from breaches.versions import data_version
 
 pytestmark = pytest.mark.django_db
@@ -29,26 +39,17 @@ NEW_FIGURE = "bbw-2016,Surrey Police,2011-06-01,2015-12-31,pnc-misuse,,,7,,FOI a
 ADD = "admin:breaches_importbatch_add"
 
 
+# Where previewed files wait: not data, so "nothing saved" leaves them out.
+STAGING = {StagedUpload, StagedPreview, StagedPreviewPage}
+
+
 def snapshot():
-    """Every row of every table in the breaches app (withdrawn rows included)."""
+    """Every row of every data table in the breaches app (withdrawn rows included)."""
     return {
         model.__name__: list(model._base_manager.order_by("pk").values_list())
         for model in apps.get_app_config("breaches").get_models()
+        if model not in STAGING
     }
-
-
-@pytest.fixture(autouse=True)
-def staging(settings, tmp_path):
-    settings.UPLOAD_STAGING_DIR = tmp_path / "staging"
-    return settings.UPLOAD_STAGING_DIR
-
-
-@pytest.fixture
-def editor(client):
-    user = User.objects.create_user("editor", is_staff=True)
-    user.groups.add(Group.objects.get(name="Data editors"))
-    client.force_login(user)
-    return user
 
 
 def upload(client, content: bytes, name="return.csv"):
@@ -120,7 +121,7 @@ def test_upload_page_offers_the_form_and_the_templates(client, editor):
     assert "figures CSV · XLSX; incidents CSV · XLSX" in page
 
 
-def test_preview_shows_what_would_change_and_writes_nothing(client, editor, staging):
+def test_preview_shows_what_would_change_and_writes_nothing(client, editor):
     before = snapshot()
     response = preview(client, figure_file())
     page = text(response)
@@ -143,7 +144,7 @@ def test_preview_shows_what_would_change_and_writes_nothing(client, editor, stag
         ],
     ]
     assert snapshot() == before  # not even a batch
-    assert len(list(staging.iterdir())) == 1
+    assert StagedUpload.objects.count() == 1
 
 
 def test_confirm_saves_in_one_batch_with_the_original_file(client, editor):
@@ -179,7 +180,7 @@ def test_uploading_the_same_file_again_changes_nothing(client, editor):
     assert snapshot() == before
 
 
-def test_cancel_leaves_no_trace(client, editor, staging):
+def test_cancel_leaves_no_trace(client, editor):
     before = snapshot()
     response = preview(client, figure_file())
     token = token_of(response)
@@ -187,7 +188,8 @@ def test_cancel_leaves_no_trace(client, editor, staging):
         reverse("admin:breaches_importbatch_cancel"), {"token": token}, follow=True
     )
     assert "Upload of return.csv cancelled: nothing was saved." in text(cancelled)
-    assert list(staging.iterdir()) == []
+    assert not StagedUpload.objects.exists()
+    assert not StagedPreview.objects.exists()
     late = client.post(reverse("admin:breaches_importbatch_confirm"), {"token": token}, follow=True)
     assert "This upload was confirmed, cancelled or has expired" in text(late)
     assert snapshot() == before
@@ -351,9 +353,18 @@ def test_xlsx_sheet_choice_with_real_dates_and_serials(client, editor):
     assert "The header names neither a figures file" in text(first)
     soup = BeautifulSoup(first.content, "html.parser")
     assert [o.get_text() for o in soup.find(id="sheet").find_all("option")] == ["notes", "figures"]
-    chosen = client.get(
+    # A sheet is read by the sheet form (a POST); a link to a sheet not read yet says so.
+    unread = client.get(
         reverse("admin:breaches_importbatch_preview"),
         {"token": token_of(first), "sheet": "figures"},
+        follow=True,
+    )
+    assert "The sheet 'figures' has not been read: choose it below." in text(unread)
+    assert soup.find(id="sheet-form")["method"] == "post"
+    chosen = client.post(
+        reverse("admin:breaches_importbatch_check"),
+        {"token": token_of(first), "sheet": "figures"},
+        follow=True,
     )
     assert "Confirming will create 0, update 1" in text(chosen)  # 42369 is 2015-12-31
     assert "202→ 210" in text(chosen)
@@ -525,26 +536,25 @@ def test_a_tampered_or_foreign_token_is_refused(client, editor):
     assert "This upload link is not valid" in text(page)
 
 
-def test_a_signed_path_is_still_not_a_path(editor, staging):
+def test_a_signed_path_is_still_not_a_path(editor):
     token = signing.dumps(
-        {"sha": "../../etc/passwd", "name": "x", "user": editor.pk}, salt=uploads.TOKEN_SALT
+        {"sha": "../../etc/passwd", "name": "x", "user": editor.pk}, salt=staging.TOKEN_SALT
     )
-    with pytest.raises(uploads.StagingError):
-        uploads.load(token, editor)
+    with pytest.raises(staging.StagingError):
+        staging.find(token, editor)
 
 
-def test_the_staged_file_is_checked_against_its_sha256(editor, staging):
-    staged = uploads.stage(figure_file(), "return.csv", editor)
-    staged.path.write_bytes(figure_file(count=1))
-    with pytest.raises(uploads.StagingError, match="has changed"):
-        uploads.load(staged.token, editor)
+def test_the_staged_file_is_checked_against_its_sha256(editor):
+    staged, row = staging.stage(figure_file(), "return.csv", editor)
+    StagedUpload.objects.filter(pk=row.pk).update(content=figure_file(count=1))
+    with pytest.raises(staging.StagingError, match="has changed"):
+        staging.read(*staging.find(staged.token, editor))
 
 
-def test_staged_names_come_from_user_and_hash_only(editor, staging):
-    staged = uploads.stage(b"a,b\n", "../../evil/..\\name.csv", editor)
-    assert staged.path.parent == staging
-    assert re.fullmatch(rf"{editor.pk}-[0-9a-f]{{64}}", staged.path.name)
-    assert staged.file_name == "name.csv"
+def test_staged_names_come_from_user_and_hash_only(editor):
+    staged, row = staging.stage(b"a,b\n", "../../evil/..\\name.csv", editor)
+    assert re.fullmatch(rf"{editor.pk}-[0-9a-f]{{64}}", staged.storage_name)
+    assert staged.file_name == row.file_name == "name.csv"
 
 
 TEMPLATE_EXAMPLE = "this is the template's example row, not data: delete the row"
