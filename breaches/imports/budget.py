@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from django.db import OperationalError, connection
 
 QUERY_CANCELED = "57014"  # PostgreSQL's code for a statement stopped by statement_timeout
+SAVEPOINT_STATEMENTS = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
 
 
 class OverBudget(Exception):
@@ -34,6 +35,10 @@ def within(seconds: float | None):
     ends = time.monotonic() + seconds
 
     def bounded(execute, sql, params, many, context):
+        if sql.lstrip().upper().startswith(SAVEPOINT_STATEMENTS):
+            # A savepoint's rollback must always run, also in a transaction a failed statement
+            # aborted (where nothing else may run first).
+            return execute(sql, params, many, context)
         left = ends - time.monotonic()
         if left <= 0:
             raise OverBudget(seconds)
