@@ -178,6 +178,10 @@ DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"
 UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", 10 * 1024 * 1024))
 UPLOAD_MAX_ROWS = int(os.environ.get("UPLOAD_MAX_ROWS", 100_000))
 UPLOAD_PARSE_SECONDS = float(os.environ.get("UPLOAD_PARSE_SECONDS", 30))
+# Confirming reads the file again (within UPLOAD_PARSE_SECONDS), then saves it in one
+# transaction within UPLOAD_SAVE_SECONDS, or saves nothing and says so: the two together stay
+# under gunicorn's --timeout 60.
+UPLOAD_SAVE_SECONDS = float(os.environ.get("UPLOAD_SAVE_SECONDS", 25))
 # Previewed files are staged in PostgreSQL (breaches/imports/staging.py), where every app
 # server sees them, until confirmed or cancelled, and removed UPLOAD_STAGING_MAX_AGE seconds
 # after upload (by the next upload, and by `manage.py clean_staged_uploads`). With

@@ -19,7 +19,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.http import urlencode
 
-from ..imports import aliases, previews, staging, uploads
+from ..imports import aliases, budget, previews, staging, uploads
 from ..imports.retraction import NotRetractable, retract_batch
 from ..imports.templates import template_csv, template_xlsx
 from ..models import Force, ForceAlias, ImportBatch
@@ -203,6 +203,13 @@ class UploadAdminMixin:
             result = uploads.commit(
                 validation, content, staged.file_name, sheet, request.user, shown
             )
+        except budget.OverBudget as slow:
+            messages.error(
+                request,
+                f"Saving the file {slow} (the limit is UPLOAD_SAVE_SECONDS), so it was stopped: "
+                "nothing was saved. Split the file into smaller ones and upload each.",
+            )
+            return self._render_preview(request, staged, kept, status=503)
         except uploads.DataMoved:
             messages.warning(
                 request,

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ..models import StagedUpload
@@ -75,16 +75,19 @@ def stage(content: bytes, file_name: str, user) -> tuple[Staged, StagedUpload]:
     if storage is not None:
         storage.delete(staged.storage_name)
         storage.save(staged.storage_name, ContentFile(content))
-    with transaction.atomic():
-        StagedUpload.objects.filter(uploaded_by=user, sha256=staged.sha256).delete()
-        row = StagedUpload.objects.create(
-            uploaded_by=user,
-            sha256=staged.sha256,
-            file_name=staged.file_name,
-            size=len(content),
-            content=None if storage is not None else content,
-            staged_at=timezone.now(),
-        )
+    try:
+        with transaction.atomic():
+            StagedUpload.objects.filter(uploaded_by=user, sha256=staged.sha256).delete()
+            row = StagedUpload.objects.create(
+                uploaded_by=user,
+                sha256=staged.sha256,
+                file_name=staged.file_name,
+                size=len(content),
+                content=None if storage is not None else content,
+                staged_at=timezone.now(),
+            )
+    except IntegrityError:  # the same editor sent the same file to another server just now
+        row = StagedUpload.objects.get(uploaded_by=user, sha256=staged.sha256)
     return staged, row
 
 

@@ -11,12 +11,13 @@ import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import transaction
 
 from ..versions import data_version
 from ..vocabularies import CATEGORIES, OUTCOMES, RETURN_STATUSES, ROLES
-from . import aliases, pipeline
+from . import aliases, budget, pipeline
 from .pipeline import sha256
 from .reference import Reference
 from .rows import FigureRow, IncidentRow, Validation
@@ -195,14 +196,17 @@ def commit(
 
     The data version is compared after the import lock is taken: an import or retraction
     committed while this one waited for the lock moves the version on, so the editor is sent
-    back to a fresh preview instead of committing changes they were never shown.
+    back to a fresh preview instead of committing changes they were never shown. Everything
+    here, the wait for the lock included, takes at most UPLOAD_SAVE_SECONDS, or raises
+    budget.OverBudget and nothing is saved.
     """
-    lock_imports()
-    if not shown_version or shown_version != data_version():
-        raise DataMoved
-    result = pipeline.save(validation, content, file_name, user=user, sheet=sheet)
-    if result.batch is not None:
-        aliases.attach_to_batch(result.batch, user)
+    with budget.within(settings.UPLOAD_SAVE_SECONDS):
+        lock_imports()
+        if not shown_version or shown_version != data_version():
+            raise DataMoved
+        result = pipeline.save(validation, content, file_name, user=user, sheet=sheet)
+        if result.batch is not None:
+            aliases.attach_to_batch(result.batch, user)
     return result
 
 

@@ -3,18 +3,23 @@ part capped, reading time capped, suggestions ranked once per distinct unknown n
 
 import io
 import re
+import time
 import zipfile
 
+import psycopg2
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from breaches.imports import xlsx_guard
 from breaches.imports.matching import ForceMatcher
 from breaches.imports.reference import Reference
+from breaches.imports.saving import IMPORT_LOCK
 from breaches.imports.validation import parse
+from breaches.models import ImportBatch
 from breaches.versions import data_version
 from tests.breaches.imports.test_staging import many_new_figures
-from tests.breaches.imports.test_uploads import preview, snapshot, text, token_of
+from tests.breaches.imports.test_uploads import confirm_data, preview, snapshot, text, token_of
 from tests.hostile.builders import shared_strings_bomb
 
 pytestmark = pytest.mark.django_db
@@ -121,3 +126,31 @@ def test_an_unknown_force_on_every_row_is_ranked_once(monkeypatch):
     first = {e.value: e.suggestions[:1] for e in unknown}
     assert first["Metropolitian Polise"] == ("Metropolitan Police Service",)
     assert first["Surey Police"] == ("Surrey Police",)
+
+
+def test_a_confirm_over_its_budget_is_stopped_by_name_and_saves_nothing(client, editor, settings):
+    response = preview(client, many_new_figures(50))
+    before = snapshot()
+    settings.UPLOAD_SAVE_SECONDS = 0.5
+    # Another import holds the import lock past the budget: the wait is stopped, by name.
+    other = psycopg2.connect(**connection.get_connection_params())
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK])
+        started = time.monotonic()
+        stopped = client.post(reverse("admin:breaches_importbatch_confirm"), confirm_data(response))
+        waited = time.monotonic() - started
+    finally:
+        other.rollback()
+        other.close()
+    assert stopped.status_code == 503
+    assert (
+        "Saving the file took longer than 0.5 seconds (the limit is UPLOAD_SAVE_SECONDS), so it "
+        "was stopped: nothing was saved. Split the file" in text(stopped)
+    )
+    assert waited < 30  # not until gunicorn's timeout
+    assert snapshot() == before
+    # Free to go again, the same confirm saves the file.
+    done = client.post(reverse("admin:breaches_importbatch_confirm"), confirm_data(response))
+    assert done.status_code == 302
+    assert ImportBatch.objects.get(uploaded_by=editor).created == 50

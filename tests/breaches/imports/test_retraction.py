@@ -5,7 +5,7 @@ import threading
 import pytest
 from bs4 import BeautifulSoup
 from django.apps import apps
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.db import connection
 from django.urls import reverse
 
@@ -169,14 +169,6 @@ def test_incidents_created_disappear_and_restated_ones_come_back_with_their_outc
         first,
     )
     assert list(restored.outcomes.values_list("outcome", flat=True)) == ["warning"]
-
-
-@pytest.fixture
-def editor(client):
-    user = User.objects.create_user("editor", is_staff=True)
-    user.groups.add(Group.objects.get(name="Data editors"))
-    client.force_login(user)
-    return user
 
 
 @pytest.mark.django_db

@@ -175,3 +175,15 @@ def test_an_expired_staging_is_refused_by_name(client, editor):
     StagedUpload.objects.update(staged_at=timezone.now() - DAY - dt.timedelta(seconds=1))
     page = client.get(reverse(PREVIEW), {"token": token_of(response)}, follow=True)
     assert "This upload was confirmed, cancelled or has expired" in text(page)
+
+
+def test_checking_again_with_a_bad_or_missing_token_says_so_and_changes_nothing(client, editor):
+    response = preview(client, figure_file())
+    kept = StagedPreview.objects.get()
+    check = reverse("admin:breaches_importbatch_check")
+    for sent in ({}, {"token": token_of(response)[:-3] + "abc"}, {"token": "x", "sheet": "s"}):
+        page = client.post(check, sent, follow=True)
+        assert "This upload link is not valid; upload the file again" in text(page)
+    assert client.get(check, {"token": token_of(response)}).status_code == 405
+    assert StagedPreview.objects.get() == kept
+    assert StagedPreview.objects.get().checked_at == kept.checked_at
