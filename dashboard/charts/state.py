@@ -111,7 +111,7 @@ class ChartStateForm(forms.Form):
     PARAMETER = {"from_year": "from", "to_year": "to"}  # field -> query-string parameter
     # What the builder's controls call each parameter: errors beside a control name the control.
     CONTROL = {
-        "v": "Version", "chart": "Chart", "dataset": "Dataset", "forces": "Forces",
+        "chart": "Chart", "dataset": "Dataset", "forces": "Forces",
         "by": "Count", "metric": "Measure", "category": "Category", "outcome": "Outcome",
         "role": "Role", "from_year": "From", "to_year": "To",
     }  # fmt: skip
@@ -147,12 +147,14 @@ class ChartStateForm(forms.Form):
             self.add_error("to_year", f"The period would end ({end}) before it starts ({start}).")
         return data
 
-    def control_errors(self) -> dict[str, str]:
-        """{parameter: 'Control: message'} for the builder to show beside each control."""
+    def control_errors(self) -> dict[str, str] | None:
+        """{parameter: 'Control: message'} for the builder to show beside each control; None
+        when a problem has no control to show it beside (`v=2`)."""
+        if set(self.errors) - set(self.CONTROL):
+            return None
         return {
-            self.PARAMETER.get(name, name): f"{self.CONTROL.get(name, name)}: {' '.join(errors)}"
+            self.PARAMETER.get(name, name): f"{self.CONTROL[name]}: {' '.join(errors)}"
             for name, errors in self.errors.items()
-            if name in self.CONTROL
         }
 
     def without_errors(self) -> ChartStateForm:

@@ -142,7 +142,7 @@ def _builder_with_errors(request, form: ChartStateForm):
     """
     errors = form.control_errors()
     usable = form.without_errors()
-    if not errors or not usable.is_valid():
+    if errors is None or not usable.is_valid():
         return render(
             request, "400.html", {"problems": error_summary(form, form.PARAMETER)}, status=400
         )
