@@ -349,6 +349,8 @@
   Builder.prototype.renderChips = function () {
     var list = this.form.querySelector("[data-chips]");
     if (!list) return;
+    // Rebuilt after every update: the chip that had focus gets it back.
+    var focusedForce = list.contains(document.activeElement) && document.activeElement.dataset.removeForce;
     list.textContent = "";
     this.form.querySelectorAll('[name="forces"]:checked').forEach(function (box) {
       var item = document.createElement("li");
@@ -366,6 +368,10 @@
       list.appendChild(item);
     });
     list.hidden = !list.children.length;
+    if (focusedForce) {
+      var again = list.querySelector('[data-remove-force="' + CSS.escape(focusedForce) + '"]');
+      if (again) again.focus();
+    }
   };
 
   Builder.prototype.removeForce = function (chip) {
