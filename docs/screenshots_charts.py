@@ -13,23 +13,32 @@ from playwright.sync_api import sync_playwright
 from screenshots import CHROMIUM_ARGS
 
 FIVE_FORCES = "avon-and-somerset~humberside~merseyside~surrey~west-midlands"
-PAGES = {
-    "charts-builder": "/charts/?v=1&chart=league&dataset=bbw-2016",
-    "charts-trend-five": f"/charts/?v=1&chart=trend&forces={FIVE_FORCES}",
-    "charts-outcomes": "/charts/?v=1&chart=outcomes&dataset=bbw-2016&forces=humberside~surrey",
-    "charts-home": "/",
+# name: (path, what to capture: None for the first screenful, else the element)
+SHOTS = {
+    "charts-builder": ("/charts/?v=1&chart=league&dataset=bbw-2016", None),
+    "charts-trend-five": (f"/charts/?v=1&chart=trend&forces={FIVE_FORCES}", "figure.chart"),
+    "charts-outcomes": (
+        "/charts/?v=1&chart=outcomes&dataset=bbw-2016&forces=humberside~surrey",
+        "figure.chart",
+    ),
+    "charts-home": ("/", None),
 }
 WIDTHS = {"desktop": 1280, "320": 320}
 GREYSCALE = "html { filter: grayscale(1); }"
 
 
-def shoot(page, base: str, path: str, file: Path, *, css: str = "") -> None:
+def shoot(page, base: str, path: str, target: str | None, file: Path, *, css: str = "") -> None:
     page.goto(base + path)
     if page.locator("[data-chart]").count():
         page.wait_for_selector("[data-chart] .main-svg")
     if css:
         page.add_style_tag(content=css)
-    page.screenshot(path=file, full_page=True)
+    # Full-page captures came out with tiles from elsewhere in the page (headless chromium
+    # without a GPU): a screenful, or one element, never does.
+    if target:
+        page.locator(target).first.screenshot(path=file)
+    else:
+        page.screenshot(path=file)
 
 
 def main(base: str) -> None:
@@ -38,10 +47,11 @@ def main(base: str) -> None:
         browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
         for label, width in WIDTHS.items():
             page = browser.new_page(viewport={"width": width, "height": 900})
-            for name, path in PAGES.items():
-                shoot(page, base, path, out / f"{name}-{label}.png")
-            trend = PAGES["charts-trend-five"]
-            shoot(page, base, trend, out / f"charts-trend-five-grey-{label}.png", css=GREYSCALE)
+            for name, (path, target) in SHOTS.items():
+                shoot(page, base, path, target, out / f"{name}-{label}.png")
+            path, target = SHOTS["charts-trend-five"]
+            grey = out / f"charts-trend-five-grey-{label}.png"
+            shoot(page, base, path, target, grey, css=GREYSCALE)
             page.close()
         browser.close()
 

@@ -259,12 +259,24 @@ def trend_figure(data: ChartData) -> go.Figure:
         height=480 + 22 * len(fig.data),
         margin={"t": 100 + 22 * len(fig.data), "r": END_LABEL_MARGIN},
     )
-    fig.update_xaxes(type="date", dtick="M12", tickformat="%Y", automargin=True)
+    fig.update_xaxes(
+        type="date", dtick="M12", tickformat="%Y", automargin=True, range=_date_range(rows)
+    )
     fig.update_yaxes(title_text=esc(data.value_label), rangemode="tozero", automargin=True)
     return fig
 
 
-END_LABEL_MARGIN = 150  # room right of the plot for the line-end labels
+def _date_range(rows: list[dict]) -> list[str] | None:
+    """The periods drawn, and a month either side: autorange made room for the line-end labels
+    in data, several empty years wide."""
+    if not rows:
+        return None
+    first = dt.date.fromisoformat(min(r["period_start"] for r in rows)) - dt.timedelta(days=31)
+    last = dt.date.fromisoformat(max(r["period_end"] for r in rows)) + dt.timedelta(days=31)
+    return [first.isoformat(), last.isoformat()]
+
+
+END_LABEL_MARGIN = 175  # room right of the plot for the line-end labels
 END_LABEL_WIDTH = 22  # characters
 
 

@@ -60,6 +60,11 @@
       layout.xaxis.dtick = "M24";
       layout.annotations = (layout.annotations || []).filter(function (a) { return a.name !== "line-end"; });
       layout.margin.r = 12;
+      // Room under the plot for the whole legend: plotly scrolls a legend taller than its share.
+      var groups = {};
+      (spec.data || []).forEach(function (t) { if (t.legendgroup) groups[t.legendgroup] = true; });
+      var legendLines = legendRows(spec) + 2 * Object.keys(groups).length;
+      layout.height = 430 + 22 * legendLines;
     }
     var y = layout.yaxis || {};
     if (y.type === "category" || isTwoLevel(spec)) {
@@ -73,13 +78,23 @@
       layout.bargap = 0.55;
     }
     if (layout.xaxis && layout.xaxis.ticksuffix === "%") layout.xaxis.dtick = 25;
-    (spec.data || []).forEach(function (trace) {
-      if (trace.name) trace.name = shortLabel(trace.name, 34);
-    });
+    (spec.data || []).forEach(legendForNarrow);
     if (layout.xaxis && layout.xaxis.title) {
       layout.xaxis.title = Object.assign({}, layout.xaxis.title, { standoff: 4 });
     }
     return layout;
+  }
+
+  // "Force · dataset" is too wide for a phone: the force becomes its group's title, once, and
+  // each entry names the dataset.
+  function legendForNarrow(trace) {
+    if (!trace.name) return;
+    var parts = trace.name.split(" · ");
+    if (parts.length === 2 && trace.legendgroup) {
+      trace.legendgrouptitle = { text: shortLabel(parts[0], 36), font: { size: 11 } };
+      trace.name = parts[1];
+    }
+    trace.name = shortLabel(trace.name, 36);
   }
 
   // Trace names arrive HTML-escaped (builders.py): never cut inside an entity such as "&amp;".
