@@ -21,7 +21,7 @@ SHOTS = {
         "/charts/?v=1&chart=outcomes&dataset=bbw-2016&forces=humberside~surrey",
         "figure.chart",
     ),
-    "charts-home": ("/", None),
+    "charts-home": ("/", "figure.chart"),
 }
 WIDTHS = {"desktop": 1280, "320": 320}
 GREYSCALE = "html { filter: grayscale(1); }"
