@@ -3,6 +3,7 @@
 from django.db.models import Count, F, Q
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
+from django_tables2 import RequestConfig
 
 from breaches.derived import IncidentCounts, counted_by_dataset
 from breaches.models import Dataset, EnforcementAction, Figure, Force, Return
@@ -32,22 +33,25 @@ def force(request, slug):
     force = get_object_or_404(Force, slug=slug)
     figures = Figure.objects.filter(force=force).select_related("dataset", "source")
     totals = _totals_over_time(force)
+    table = FigureTable(
+        figures.order_by(
+            "-dataset__published_on",
+            "period_start",
+            "period_end",
+            *(F(name).asc(nulls_first=True) for name in BREAKDOWN),
+        ),
+        caption=f"Every published figure for {force.name}",
+        exclude=("force",),
+    )
+    # The "Every figure" headers are sort links: without this, ?sort= changed nothing.
+    RequestConfig(request, paginate=False).configure(table)
     return render(
         request,
         "dashboard/force.html",
         {
             "force": force,
             "aliases": force.aliases.all(),
-            "table": FigureTable(
-                figures.order_by(
-                    "-dataset__published_on",
-                    "period_start",
-                    "period_end",
-                    *(F(name).asc(nulls_first=True) for name in BREAKDOWN),
-                ),
-                caption=f"Every published figure for {force.name}",
-                exclude=("force",),
-            ),
+            "table": table,
             "totals": totals,
             "outcomes": _outcome_breakdowns(figures),
             "actions": EnforcementAction.objects.filter(force=force),

@@ -7,11 +7,14 @@ og:image. Rules every builder keeps:
 - a sum of parts that is only a lower bound is hatched and labelled "≥ N";
 - text that came from an upload (force names, titles, notes) is escaped, because plotly
   reads `<b>`, `<a>` and `<br>` in titles, ticks, hovers and annotations;
-- colours come from the Okabe-Ito palette, readable with the common colour-vision deficiencies.
+- colours are Okabe-Ito hues, darkened where needed to reach 3:1 on white, and never the
+  only cue: trend series differ by marker symbol and dash too, and each line is labelled at
+  its end; bars are labelled on their own axis rows.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 
 import plotly.graph_objects as go
@@ -20,8 +23,12 @@ from breaches.vocabularies import RETURN_STATUSES
 
 from .data import ChartData
 
-# Okabe & Ito (2008), "Color Universal Design"; yellow last, it is faint on white.
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#F0E442")
+BACKGROUND = "#ffffff"
+# Okabe & Ito (2008), "Color Universal Design", with orange (#E69F00) and sky blue (#56B4E9)
+# darkened and yellow dropped: each colour is at least 3:1 against BACKGROUND (WCAG 1.4.11),
+# which tests/dashboard/charts/test_builders.py computes.
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#6A3D9A", "#A36A00", "#CC79A7", "#000000", "#882255")
+SYMBOLS = ("circle", "square", "diamond", "triangle-up", "cross", "x", "star", "pentagon")
 DASHES = ("solid", "dot", "dash", "longdash", "dashdot", "longdashdot")
 MISSING_COLOUR = "#6e7781"
 FONT = "system-ui, -apple-system, Segoe UI, Roboto, Helvetica Neue, Arial, sans-serif"
@@ -50,6 +57,14 @@ def value_text(row: dict, value_format: str = "{:,.0f}") -> str:
     return f"≥ {text}" if row["lower_bound"] else text
 
 
+def human_date(value) -> str:
+    """ "1 Jun 2011": how a person reads a date (rows keep ISO dates for machines)."""
+    if not value:
+        return ""
+    day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+    return f"{day.day} {day:%b %Y}"
+
+
 def _hover(row: dict, value_format: str) -> str:
     lines = [f"<b>{esc(row['force'])}</b>"]
     if row["series_label"]:
@@ -58,7 +73,7 @@ def _hover(row: dict, value_format: str) -> str:
     if row["count"] is not None and row["value"] != row["count"]:
         lines.append(f"count: {row['count']:,}")
     if row["period_start"]:
-        lines.append(f"{row['period_start']} to {row['period_end']}")
+        lines.append(f"{human_date(row['period_start'])} to {human_date(row['period_end'])}")
     if row["summed"]:
         lines.append(
             "summed from published parts" + (" (incomplete)" if row["lower_bound"] else "")
@@ -95,8 +110,8 @@ def _base_layout(data: ChartData, height: int) -> dict:
             "font": {"size": 17},
         },
         "font": {"family": FONT, "size": 13, "color": "#1b1f24"},
-        "paper_bgcolor": "#ffffff",
-        "plot_bgcolor": "#ffffff",
+        "paper_bgcolor": BACKGROUND,
+        "plot_bgcolor": BACKGROUND,
         "height": height,
         "margin": {"l": 10, "r": 20, "t": 100, "b": 50},
         "hoverlabel": {"align": "left"},
@@ -200,14 +215,18 @@ def breakdown_figure(data: ChartData) -> go.Figure:
     fig.update_yaxes(autorange="reversed", automargin=True, tickfont={"size": 12})
     fig.update_xaxes(title_text=esc(data.value_label), rangemode="tozero", automargin=True)
     if percent:
-        fig.update_xaxes(ticksuffix="%")
+        # A share axis always runs 0-100%: fitted to the data, a "≥ 3%" lower bound filled
+        # the whole width and read as most of the total.
+        fig.update_xaxes(ticksuffix="%", range=[0, 100], autorange=False)
     return fig
 
 
 def trend_figure(data: ChartData) -> go.Figure:
     """Each figure's annualised rate drawn across its period: a step per figure, a gap between.
 
-    Colour is the force, dash is the dataset: a dataset's series never joins another's.
+    Colour and marker symbol are the force, dash is the dataset: a dataset's series never
+    joins another's. Each force's line is labelled at its right-hand end, so no one needs to
+    match colours against the legend.
     """
     rows = [r for r in data.rows if r["period_start"]]
     forces = list(dict.fromkeys(r["force"] for r in data.rows))
@@ -220,39 +239,9 @@ def trend_figure(data: ChartData) -> go.Figure:
                 for r in rows
                 if r["force"] == force and r["dataset"] == dataset and r["value"] is not None
             ]
-            if not series:
-                continue
-            x, y, hover = [], [], []
-            for row in series:
-                # None between figures: a gap where nothing was published, not a joining line.
-                x += [row["period_start"], row["period_end"], None]
-                y += [row["value"], row["value"], None]
-                hover += [_hover(row, "{:,.1f} a year")] * 2 + [None]
-            fig.add_trace(
-                go.Scatter(
-                    name=esc(_shorten(f"{force} · {series[0]['series_label']}", 52)),
-                    legendgroup=esc(force),
-                    x=x,
-                    y=y,
-                    mode="lines+markers",
-                    connectgaps=False,
-                    line={
-                        "color": PALETTE[f_index % len(PALETTE)],
-                        "dash": DASHES[d_index % len(DASHES)],
-                        "width": 3,
-                    },
-                    marker={
-                        "size": 7,
-                        "symbol": [
-                            "circle-open" if r["lower_bound"] else "circle"
-                            for r in series
-                            for _ in range(3)
-                        ],
-                    },
-                    hovertext=hover,
-                    hoverinfo="text",
-                )
-            )
+            if series:
+                fig.add_trace(_trend_trace(force, series, f_index, d_index))
+        _label_line_end(fig, force, [r for r in rows if r["force"] == force], f_index)
     for row in rows:
         if row["value"] is None:
             # Withheld: a grey band over the period, labelled; nothing is drawn at zero.
@@ -266,10 +255,79 @@ def trend_figure(data: ChartData) -> go.Figure:
                 annotation_position="top left",
                 annotation_font={"size": 11, "color": MISSING_COLOUR},
             )
-    fig.update_layout(height=480 + 22 * len(fig.data), margin={"t": 100 + 22 * len(fig.data)})
-    fig.update_xaxes(type="date", dtick="M12", tickformat="%Y", automargin=True)
+    fig.update_layout(
+        height=480 + 22 * len(fig.data),
+        margin={"t": 100 + 22 * len(fig.data), "r": END_LABEL_MARGIN},
+    )
+    fig.update_xaxes(
+        type="date", dtick="M12", tickformat="%Y", automargin=True, range=_date_range(rows)
+    )
     fig.update_yaxes(title_text=esc(data.value_label), rangemode="tozero", automargin=True)
     return fig
+
+
+def _date_range(rows: list[dict]) -> list[str] | None:
+    """The periods drawn, and a month either side: autorange made room for the line-end labels
+    in data, several empty years wide."""
+    if not rows:
+        return None
+    first = dt.date.fromisoformat(min(r["period_start"] for r in rows)) - dt.timedelta(days=31)
+    last = dt.date.fromisoformat(max(r["period_end"] for r in rows)) + dt.timedelta(days=31)
+    return [first.isoformat(), last.isoformat()]
+
+
+END_LABEL_MARGIN = 175  # room right of the plot for the line-end labels
+END_LABEL_WIDTH = 22  # characters
+
+
+def _trend_trace(force: str, series: list[dict], f_index: int, d_index: int) -> go.Scatter:
+    x, y, hover = [], [], []
+    for row in series:
+        # None between figures: a gap where nothing was published, not a joining line.
+        x += [row["period_start"], row["period_end"], None]
+        y += [row["value"], row["value"], None]
+        hover += [_hover(row, "{:,.1f} a year")] * 2 + [None]
+    symbol = SYMBOLS[f_index % len(SYMBOLS)]
+    return go.Scatter(
+        name=esc(_shorten(f"{force} · {series[0]['series_label']}", 52)),
+        legendgroup=esc(force),
+        x=x,
+        y=y,
+        mode="lines+markers",
+        connectgaps=False,
+        line={
+            "color": PALETTE[f_index % len(PALETTE)],
+            "dash": DASHES[d_index % len(DASHES)],
+            "width": 3,
+        },
+        marker={
+            "size": 9,
+            # An open marker is a lower bound ("at least").
+            "symbol": [
+                f"{symbol}-open" if r["lower_bound"] else symbol for r in series for _ in "xyz"
+            ],
+        },
+        hovertext=hover,
+        hoverinfo="text",
+    )
+
+
+def _label_line_end(fig: go.Figure, force: str, rows: list[dict], f_index: int) -> None:
+    """The force's name beside its latest published point, in its colour."""
+    shown = [r for r in rows if r["value"] is not None]
+    if not shown:
+        return
+    last = max(shown, key=lambda r: r["period_end"])
+    fig.add_annotation(
+        x=last["period_end"],
+        y=last["value"],
+        text=esc(_shorten(force, END_LABEL_WIDTH)),
+        showarrow=False,
+        xanchor="left",
+        xshift=8,
+        font={"color": PALETTE[f_index % len(PALETTE)], "size": 12},
+        name="line-end",
+    )
 
 
 BUILDERS = {
@@ -319,6 +377,8 @@ def image_figure(data: ChartData, *, pinned_on: str, max_rows: int = 14) -> go.F
     )
     if data.chart == "trend":
         fig.update_xaxes(dtick="M24")
+        # The image has a legend on the right, where the line-end labels would sit under it.
+        fig.layout.annotations = [a for a in fig.layout.annotations if a.name != "line-end"]
     fig.add_annotation(
         text=(
             f"<i>{_wrap(esc(caveat), 120)}</i><br>"

@@ -109,6 +109,12 @@ class ChartStateForm(forms.Form):
 
     # `from` is a Python keyword: the form fields are from_year / to_year.
     PARAMETER = {"from_year": "from", "to_year": "to"}  # field -> query-string parameter
+    # What the builder's controls call each parameter: errors beside a control name the control.
+    CONTROL = {
+        "chart": "Chart", "dataset": "Dataset", "forces": "Forces",
+        "by": "Count", "metric": "Measure", "category": "Category", "outcome": "Outcome",
+        "role": "Role", "from_year": "From", "to_year": "To",
+    }  # fmt: skip
 
     @classmethod
     def from_query(cls, query: QueryDict) -> ChartStateForm:
@@ -138,8 +144,23 @@ class ChartStateForm(forms.Form):
         data = super().clean()
         start, end = data.get("from_year"), data.get("to_year")
         if start and end and start > end:
-            self.add_error("to_year", "The period ends before it starts.")
+            self.add_error("to_year", f"The period would end ({end}) before it starts ({start}).")
         return data
+
+    def control_errors(self) -> dict[str, str] | None:
+        """{parameter: 'Control: message'} for the builder to show beside each control; None
+        when a problem has no control to show it beside (`v=2`)."""
+        if set(self.errors) - set(self.CONTROL):
+            return None
+        return {
+            self.PARAMETER.get(name, name): f"{self.CONTROL[name]}: {' '.join(errors)}"
+            for name, errors in self.errors.items()
+        }
+
+    def without_errors(self) -> ChartStateForm:
+        """The same query with the invalid parameters left out: what can still be drawn."""
+        data = {name: value for name, value in self.data.items() if name not in self.errors}
+        return type(self)(data)
 
     def state(self) -> ChartState:
         """The canonical state (call after is_valid())."""

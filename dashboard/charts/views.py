@@ -38,7 +38,15 @@ from .builders import build_figure, value_text
 from .cache import cache_key, live_chart
 from .data import ChartData
 from .images import generic_png, render_pin_image
-from .state import BUCKETS, CHARTS, METRICS, ChartState, ChartStateForm
+from .state import (
+    APPLIES,
+    BUCKETS,
+    CHARTS,
+    METRICS,
+    ChartState,
+    ChartStateForm,
+    default_trend_forces,
+)
 from .text import pivot, summary
 
 IMMUTABLE = {"public": True, "max_age": 31536000, "immutable": True}
@@ -88,6 +96,10 @@ def _context(request, data: ChartData, figure: dict, *, page: str, embed: str, *
         "figure": figure,
         "rows": rows,
         "table": table,
+        # A count beside a value that is the same count says nothing twice.
+        "count_column": any(
+            row["count"] is not None and row["value"] != row["count"] for row in data.rows
+        ),
         "summary": summary(data),
         "page_url": page_url,
         "full_url": page_url,
@@ -113,9 +125,34 @@ def _embed_code(path: str, title: str) -> str:
 
 @require_safe
 def charts(request):
+    form = ChartStateForm.from_query(request.GET)
+    if not form.is_valid():
+        return _builder_with_errors(request, form)
     state, response = _parse(request)
     if response:
         return response
+    return _builder(request, state)
+
+
+def _builder_with_errors(request, form: ChartStateForm):
+    """The builder, drawn without the invalid parameters, each error beside its control.
+
+    A reversed period or a stale link should not cost the reader every other setting (nor
+    name URL parameters at them): 400, with the rest of the chart still there to fix.
+    """
+    errors = form.control_errors()
+    usable = form.without_errors()
+    if errors is None or not usable.is_valid():
+        return render(
+            request, "400.html", {"problems": error_summary(form, form.PARAMETER)}, status=400
+        )
+    state = usable.state()
+    if not state.dataset and not state.forces:
+        return no_data(request)
+    return _builder(request, state, errors=errors, status=400)
+
+
+def _builder(request, state: ChartState, *, errors=None, status=200):
     data, figure = live_chart(state)
     query = state.query_string()
     return render(
@@ -128,6 +165,7 @@ def charts(request):
             page=f"{reverse('dashboard:charts')}?{query}",
             embed=f"{reverse('dashboard:chart-embed')}?{query}",
             state=state,
+            errors=errors or {},
             charts=CHARTS,
             metrics=METRICS,
             buckets=BUCKETS,
@@ -136,10 +174,17 @@ def charts(request):
             forces=Force.objects.filter(figures__retracted_by__isnull=True)
             .distinct()
             .order_by("name"),
+            default_forces=_chosen_by_default(state),
             years=_years(),
-            vocab=_vocabularies(),
+            vocab_fields=_vocabulary_fields(state),
         ),
+        status=status,
     )
+
+
+def _chosen_by_default(state: ChartState) -> bool:
+    """Whether the trend's forces are the ones picked for the reader (state.py), not theirs."""
+    return state.chart == "trend" and not state.by and state.forces == default_trend_forces()
 
 
 @require_safe
@@ -344,5 +389,21 @@ def _years() -> list[int]:
     return list(range(bounds["first"].year, bounds["last"].year + 1))
 
 
-def _vocabularies() -> dict:
-    return {"category": CATEGORIES.choices, "outcome": OUTCOMES.choices, "role": ROLES.choices}
+def _vocabulary_fields(state: ChartState) -> list[dict]:
+    """The category, outcome and role controls; one that does not apply is rendered hidden, so
+    that charts.js can swap controls in place as the chart changes."""
+    fields = (
+        ("category", "Category", CATEGORIES),
+        ("outcome", "Outcome", OUTCOMES),
+        ("role", "Role", ROLES),
+    )
+    return [
+        {
+            "name": name,
+            "label": label,
+            "choices": vocabulary.choices,
+            "selected": getattr(state, name),
+            "applies": name in APPLIES[state.chart],
+        }
+        for name, label, vocabulary in fields
+    ]

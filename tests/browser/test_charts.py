@@ -48,8 +48,9 @@ def test_build_share_and_keep_a_pinned_chart(site, browser, page, write_csv):
     assert table_counts(page) == {"Surrey Police": "202", "Dorset Police": "81"}
 
     page.get_by_role("button", name="Share this chart").click()
-    page.wait_for_url(re.compile(r"/c/[a-z2-7]{12}/$"), timeout=30_000)
-    pinned_url = page.url
+    # Share opens the pinned chart at its link, focused (test_chart_access.py).
+    page.wait_for_url(re.compile(r"/c/[a-z2-7]{12}/#share-link$"), timeout=30_000)
+    pinned_url = page.url.removesuffix("#share-link")
 
     fresh = browser.new_context()
     other = fresh.new_page()

@@ -242,3 +242,36 @@ def test_figures_browser_sorts_by_a_header_link(client):
     ]
     numbers = [int(c.replace(",", "")) for c in counts if c.replace(",", "").isdigit()]
     assert numbers == sorted(numbers)
+
+
+def _every_figure_counts(response) -> list[int | None]:
+    """The Count column of "Every figure" (its row headers), None where not published."""
+    page = BeautifulSoup(response.content, "html.parser")
+    cells = page.select("section[aria-labelledby=all-figures] tbody th[scope=row]")
+    texts = [cell.get_text(strip=True).replace(",", "") for cell in cells]
+    return [int(text) if text.isdigit() else None for text in texts]
+
+
+def test_force_page_every_figure_sorts_by_its_headers(client):
+    published = sorted(
+        int(row["count"])
+        for row in fixture_files.rows("figures.csv")
+        if row["count"] and row["force"] and fixture_files.force_slug(row["force"]) == "surrey"
+    )
+    ascending = _every_figure_counts(client.get("/forces/surrey/?sort=count"))
+    descending = _every_figure_counts(client.get("/forces/surrey/?sort=-count"))
+    assert [c for c in ascending if c is not None] == published
+    assert [c for c in descending if c is not None] == published[::-1]
+    page = BeautifulSoup(client.get("/forces/surrey/?sort=-count").content, "html.parser")
+    (header,) = [
+        th
+        for th in page.select("section[aria-labelledby=all-figures] thead th")
+        if th.get_text(strip=True).startswith("Count")
+    ]
+    assert header["aria-sort"] == "descending"
+    assert "sort=count" in header.a["href"]
+
+
+def test_force_page_ignores_a_sort_it_does_not_know(client):
+    unsorted = _every_figure_counts(client.get("/forces/surrey/"))
+    assert _every_figure_counts(client.get("/forces/surrey/?sort=__class__")) == unsorted

@@ -2,7 +2,14 @@
 
 import json
 
-from dashboard.charts.builders import build_figure, image_figure, value_text
+from dashboard.charts.builders import (
+    BACKGROUND,
+    PALETTE,
+    build_figure,
+    human_date,
+    image_figure,
+    value_text,
+)
 from dashboard.charts.data import ChartData
 from dashboard.charts.text import pivot, summary
 
@@ -147,6 +154,56 @@ def test_trend_draws_each_figure_across_its_period_with_gaps_between():
     assert fig.layout.yaxis.title.text == "Per year (annualised)"
 
 
+def _relative_luminance(colour: str) -> float:
+    channels = [int(colour.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG 2 contrast ratio of two #rrggbb colours."""
+    high, low = sorted((_relative_luminance(a), _relative_luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_every_series_colour_has_3_to_1_contrast_on_the_background():
+    assert contrast("#E69F00", "#ffffff") < 3  # the orange the palette used to have fails
+    for colour in PALETTE:
+        assert contrast(colour, BACKGROUND) >= 3, colour
+
+
+def test_every_colour_drawn_in_a_trend_is_from_the_palette():
+    rows = [
+        row(f"Force {n}", 10.0 + n, dataset=f"d{n % 2}", series=f"d{n % 2}", series_label=f"D{n}")
+        for n in range(len(PALETTE) + 2)
+    ]
+    fig = build_figure(chart("trend", rows))
+    assert {trace.line.color for trace in fig.data} <= set(PALETTE)
+
+
+def test_trend_series_differ_by_symbol_and_dash_not_only_by_colour():
+    data = chart("trend", trend_rows(), value_label="Per year (annualised)")
+    rows = data.rows + [
+        {**r, "force": "Kent Police", "force_slug": "kent-police"} for r in trend_rows()[:2]
+    ]
+    fig = build_figure(chart("trend", rows))
+    by_name = {trace.name: trace for trace in fig.data}
+    sussex = by_name["Sussex Police · VPNOverview 2021"]
+    kent = by_name["Kent Police · VPNOverview 2021"]
+    assert set(sussex.marker.symbol) != set(kent.marker.symbol)
+    assert by_name["Sussex Police · Big Brother Watch 2016"].line.dash != sussex.line.dash
+
+
+def test_each_trend_line_is_labelled_at_its_end():
+    fig = build_figure(chart("trend", trend_rows()))
+    (label,) = [a for a in fig.layout.annotations if a.name == "line-end"]
+    # Sussex's latest figure ends on 30 April 2021; Northumbria has nothing drawn to label.
+    assert (label.text, label.x, label.y) == ("Sussex Police", "2021-04-30", 186.0)
+    assert label.font.color == fig.data[0].line.color
+    image = image_figure(chart("trend", trend_rows()), pinned_on="1 May 2026")
+    assert not [a for a in image.layout.annotations if a.name == "line-end"]  # legend instead
+
+
 def test_trend_withheld_figure_is_a_labelled_band_not_a_zero():
     fig = build_figure(chart("trend", trend_rows()))
     assert all(0 not in (trace.y or ()) for trace in fig.data)
@@ -192,6 +249,26 @@ def test_outcomes_are_grouped_per_force_never_stacked():
     missing = fig.data[-1]
     assert list(missing.text) == ["no figure", "no figure"]
     assert fig.layout.xaxis.ticksuffix == "%"
+
+
+def test_a_share_axis_runs_from_0_to_100_percent_whatever_the_largest_share():
+    small = [
+        {**r, "value": 3.0, "lower_bound": True, "summed": True}
+        for r in outcome_rows()
+        if r["value"] is not None
+    ]
+    fig = build_figure(chart("outcomes", small, value_label="Share (%)"))
+    assert list(fig.layout.xaxis.range) == [0, 100]
+    assert fig.layout.xaxis.autorange is False
+
+
+def test_dates_read_as_a_person_reads_them():
+    assert human_date("2011-06-01") == "1 Jun 2011"
+    assert human_date("2015-12-31") == "31 Dec 2015"
+    assert human_date(None) == ""
+    hover = build_figure(league()).data[0].hovertext[0]
+    assert "1 Jun 2011 to 31 Dec 2015" in hover
+    assert "2011-06-01" not in hover
 
 
 def test_categories_builder_uses_the_same_grouped_bars():

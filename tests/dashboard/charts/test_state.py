@@ -88,10 +88,71 @@ def test_trend_without_forces_redirects_to_a_spelled_out_choice(client):
         ("forces=" + "~".join(f"f{i}" for i in range(20)), "forces"),
     ],
 )
-@pytest.mark.parametrize("path", ["/charts/", "/charts/data.json", "/charts/embed/"])
+@pytest.mark.parametrize("path", ["/charts/data.json", "/charts/embed/"])
 def test_invalid_values_give_a_400_that_names_the_parameter(client, path, query, parameter):
     response = client.get(f"{path}?v=1&chart=league&{query}".replace("v=1&chart=league&v=2", "v=2"))
     assert response.status_code == 400
     problems = BeautifulSoup(response.content, "html.parser").select(".problems li")
     assert any(p.get_text().startswith(f"{parameter}:") for p in problems)
     assert b"<script>" not in response.content.split(b"<body")[1]
+
+
+CONTROLS = {
+    "chart": "Chart", "dataset": "Dataset", "forces": "Forces", "metric": "Measure",
+    "category": "Category", "outcome": "Outcome", "role": "Role", "from": "From", "to": "To",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("query", "parameter"),
+    [
+        ("chart=pie", "chart"),
+        ("dataset=no-such-dataset", "dataset"),
+        ("dataset=<script>", "dataset"),
+        ("forces=surrey~atlantis", "forces"),
+        ("metric=biggest", "metric"),
+        ("category=gossip", "category"),
+        ("outcome=knighted", "outcome"),
+        ("role=mayor", "role"),
+        ("from=last-year", "from"),
+        ("from=2020&to=2010", "to"),
+        ("to=99999999999999999999999", "to"),
+        ("forces=" + "~".join(f"f{i}" for i in range(20)), "forces"),
+    ],
+)
+def test_the_builder_names_a_bad_value_beside_its_control_and_keeps_the_rest(
+    client, query, parameter
+):
+    response = client.get(f"/charts/?v=1&chart=league&dataset=bbw-2016&role=officer&{query}")
+    assert response.status_code == 400
+    page = BeautifulSoup(response.content, "html.parser")
+    error = page.find(id=f"error-{parameter}")
+    assert error.get_text().startswith(f"{CONTROLS[parameter]}: ")
+    assert not error.has_attr("hidden")
+    if parameter != "forces":  # the forces fieldset is described by its error instead
+        control = page.find(attrs={"name": parameter, "aria-describedby": f"error-{parameter}"})
+        assert control["aria-invalid"] == "true"
+    # Every other setting survives: the role chosen is still chosen, and a chart is drawn.
+    if parameter != "role":
+        assert page.select_one("#id_role option[selected]")["value"] == "officer"
+    assert page.select_one("#chart-figure")
+    assert b"<script>" not in response.content.split(b"<body")[1]
+
+
+def test_a_version_the_builder_has_no_control_for_gives_the_400_page(client):
+    response = client.get("/charts/?v=2&chart=league")
+    assert response.status_code == 400
+    problems = BeautifulSoup(response.content, "html.parser").select(".problems li")
+    assert any(p.get_text().startswith("v:") for p in problems)
+
+
+def test_a_reversed_period_cannot_be_chosen_in_the_controls(client):
+    page = BeautifulSoup(
+        client.get("/charts/?v=1&chart=league&dataset=bbw-2016&from=2012&to=2014").content,
+        "html.parser",
+    )
+    years = [int(o["value"]) for o in page.select("#id_to option") if o["value"]]
+    disabled_to = [int(o["value"]) for o in page.select("#id_to option[disabled]")]
+    disabled_from = [int(o["value"]) for o in page.select("#id_from option[disabled]")]
+    assert disabled_to == [year for year in years if year < 2012]
+    assert disabled_from == [year for year in years if year > 2014]

@@ -1,6 +1,7 @@
 """Chart pages, their twins, pinned charts and embeds, on the real published figures."""
 
 import csv
+import datetime as dt
 import io
 import json
 import struct
@@ -11,6 +12,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 
 from dashboard.models import PinnedChart
+from tests import fixture_files
 
 pytestmark = pytest.mark.django_db
 
@@ -179,7 +181,7 @@ def test_pages_refuse_framing_but_embeds_allow_it(client):
     assert client.get(f"/charts/?{LEAGUE}")["X-Frame-Options"] == "DENY"
     embed = client.get(f"/charts/embed/?{LEAGUE}")
     assert embed.status_code == 200
-    assert b'<h1 class="embed-title">' in embed.content  # an embed says what it shows
+    assert b'class="embed-title">' in embed.content  # an embed says what it shows
     assert "X-Frame-Options" not in embed
 
 
@@ -288,3 +290,32 @@ def test_pinned_pages_link_to_the_site_url_whoever_visits_first(client, no_brows
     assert 'src="https://breaches.example.org/c/' in page.select_one("#frozen-embed").get_text()
     live = page.select_one("#live-embed").get_text()
     assert 'src="https://breaches.example.org/charts/embed/?v=1&amp;chart=league' in live
+
+
+def _chart_table(response) -> tuple[list[str], list[list[str]]]:
+    table = soup(response).select_one(".chart-table table")
+    headers = [th.get_text(strip=True) for th in table.select("thead th")]
+    rows = [
+        [cell.get_text(" ", strip=True) for cell in tr.select("th, td")]
+        for tr in table.select("tbody tr")
+    ]
+    return headers, rows
+
+
+def test_the_chart_table_says_each_number_once_with_dates_a_person_reads(client):
+    surrey = fixture_files.figures(
+        "bbw-2016", force="Surrey Police", category="", outcome="", role=""
+    )
+    (figure,) = surrey
+    headers, rows = _chart_table(client.get(f"/charts/?{LEAGUE}&forces=surrey"))
+    # A league of counts: the value is the count, so there is no second "Count" column.
+    assert headers == ["Force", "Period", "Breaches", "Caveats", "Source"]
+    start, end = (dt.date.fromisoformat(figure[k]) for k in ("period_start", "period_end"))
+    assert rows[0][:3] == [
+        "Surrey Police",
+        f"{start.day} {start:%b %Y} to {end.day} {end:%b %Y}",
+        figure["count"],
+    ]
+    # A rate differs from its count: then both are shown.
+    headers, _rows = _chart_table(client.get(f"/charts/?{LEAGUE}&forces=surrey&metric=annualised"))
+    assert "Count" in headers
