@@ -70,24 +70,24 @@ def test_trend_without_forces_redirects_to_a_spelled_out_choice(client):
     assert forces == sorted(forces)
 
 
-@pytest.mark.parametrize(
-    ("query", "parameter"),
-    [
-        ("v=2", "v"),
-        ("chart=pie", "chart"),
-        ("dataset=no-such-dataset", "dataset"),
-        ("dataset=<script>", "dataset"),
-        ("forces=surrey~atlantis", "forces"),
-        ("metric=biggest", "metric"),
-        ("category=gossip", "category"),
-        ("outcome=knighted", "outcome"),
-        ("role=mayor", "role"),
-        ("from=last-year", "from"),
-        ("from=2020&to=2010", "to"),
-        ("to=99999999999999999999999", "to"),
-        ("forces=" + "~".join(f"f{i}" for i in range(20)), "forces"),
-    ],
-)
+# Each bad value, and the parameter (and builder control) it belongs to.
+BAD_VALUES = [
+    ("chart=pie", "chart"),
+    ("dataset=no-such-dataset", "dataset"),
+    ("dataset=<script>", "dataset"),
+    ("forces=surrey~atlantis", "forces"),
+    ("metric=biggest", "metric"),
+    ("category=gossip", "category"),
+    ("outcome=knighted", "outcome"),
+    ("role=mayor", "role"),
+    ("from=last-year", "from"),
+    ("from=2020&to=2010", "to"),
+    ("to=99999999999999999999999", "to"),
+    ("forces=" + "~".join(f"f{i}" for i in range(20)), "forces"),
+]
+
+
+@pytest.mark.parametrize(("query", "parameter"), [("v=2", "v"), *BAD_VALUES])
 @pytest.mark.parametrize("path", ["/charts/data.json", "/charts/embed/"])
 def test_invalid_values_give_a_400_that_names_the_parameter(client, path, query, parameter):
     response = client.get(f"{path}?v=1&chart=league&{query}".replace("v=1&chart=league&v=2", "v=2"))
@@ -103,23 +103,7 @@ CONTROLS = {
 }  # fmt: skip
 
 
-@pytest.mark.parametrize(
-    ("query", "parameter"),
-    [
-        ("chart=pie", "chart"),
-        ("dataset=no-such-dataset", "dataset"),
-        ("dataset=<script>", "dataset"),
-        ("forces=surrey~atlantis", "forces"),
-        ("metric=biggest", "metric"),
-        ("category=gossip", "category"),
-        ("outcome=knighted", "outcome"),
-        ("role=mayor", "role"),
-        ("from=last-year", "from"),
-        ("from=2020&to=2010", "to"),
-        ("to=99999999999999999999999", "to"),
-        ("forces=" + "~".join(f"f{i}" for i in range(20)), "forces"),
-    ],
-)
+@pytest.mark.parametrize(("query", "parameter"), BAD_VALUES)
 def test_the_builder_names_a_bad_value_beside_its_control_and_keeps_the_rest(
     client, query, parameter
 ):
