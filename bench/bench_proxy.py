@@ -9,13 +9,14 @@ temporary folder: the reference data, collectstatic, a pinned chart, two gunicor
 front of them. Then wrk (2 threads, loopback only) measures, one after the other:
 1. a pinned chart page /c/<id>/ through nginx (served from the proxy's cache);
 2. the league page /league/ through nginx (every request reaches an app server);
-3. for comparison, the pinned chart page from one gunicorn server directly.
+3. for comparison, the pinned chart page from one gunicorn server directly (gzip and not).
 Everything it starts is stopped at the end, also on Ctrl-C.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import platform
@@ -34,12 +35,11 @@ sys.path.insert(0, str(ROOT / "bench"))
 from bench_import import write  # noqa: E402
 from psycopg2 import sql  # noqa: E402
 
-from tests.ops.proxy import Nginx  # noqa: E402
+from tests.ops.proxy import behind_nginx  # noqa: E402
 from tests.ops.support import (  # noqa: E402
     SEED_DB,
     EmbeddedServer,
     django_env,
-    gunicorn,
     manage,
     pin_default_chart,
 )
@@ -101,10 +101,12 @@ def load() -> str:
 
 
 def run(seconds: int, connections: int) -> str:
-    folder = Path(tempfile.mkdtemp(prefix="bench-proxy-", dir="/tmp"))
-    database = EmbeddedServer(folder / "data")
-    servers, proxy = [], None
-    try:
+    # Stopped in reverse order whatever happens: nginx and gunicorn, the database, the folder.
+    with contextlib.ExitStack() as cleanup:
+        folder = Path(tempfile.mkdtemp(prefix="bench-proxy-", dir="/tmp"))
+        cleanup.callback(shutil.rmtree, folder, ignore_errors=True)
+        database = EmbeddedServer(folder / "data")
+        cleanup.callback(database.shutdown)
         database.start_first()
         database.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(SEED_DB)))
         static = folder / "static"
@@ -120,20 +122,13 @@ def run(seconds: int, connections: int) -> str:
         manage(env, "load_reference_data", timeout=600)
         manage(env, "collectstatic", "--noinput", timeout=600)
         pin = pin_default_chart(env)
-        for number in range(2):
-            servers.append(gunicorn(env, folder / f"gunicorn-{number}.log", workers=2))
-        proxy = Nginx(folder / "nginx", [f"127.0.0.1:{s.port}" for s in servers], static, workers=2)
-        proxy.start()
-        # Warm: the proxy's cache holds the pin, each worker has rendered the league once.
-        for _ in range(8):
-            subprocess.run(
-                ["wrk", "-t1", "-c1", "-d1s", f"{proxy.url}/c/{pin}/"],
-                check=True,
-                capture_output=True,
-            )
-        subprocess.run(
-            ["wrk", "-t1", "-c4", "-d2s", f"{proxy.url}/league/"], check=True, capture_output=True
+        proxy, servers = cleanup.enter_context(
+            behind_nginx(env, folder, static, app_workers=2, nginx_workers=2)
         )
+        # Warm: the proxy's cache holds the pin, each worker has rendered the league once.
+        for path in [f"/c/{pin}/", "/league/"]:
+            warm = ["wrk", "-t1", "-c4", "-d2s", "-H", "Accept-Encoding: gzip", proxy.url + path]
+            subprocess.run(warm, check=True, capture_output=True)
 
         # The league last: the app servers work through its queue after wrk has stopped.
         loads = [load()]
@@ -142,19 +137,13 @@ def run(seconds: int, connections: int) -> str:
             ("pinned", f"{proxy.url}/c/{pin}/", "gzip"),
             ("pinned, identity", f"{proxy.url}/c/{pin}/", "identity"),
             ("direct", f"{servers[0].url}/c/{pin}/", "gzip"),
+            ("direct, identity", f"{servers[0].url}/c/{pin}/", "identity"),
             ("league", f"{proxy.url}/league/", "gzip"),
         ]:
             results[name] = wrk(url, seconds, connections, encoding)
             loads.append(load())
         cache_hits = proxy.access_log().count("cache=HIT")
         return report(seconds, connections, results, loads, cache_hits)
-    finally:
-        if proxy is not None:
-            proxy.stop()
-        for server in servers:
-            server.stop()
-        database.shutdown()
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def report(seconds, connections, results, loads, cache_hits) -> str:
@@ -173,7 +162,7 @@ def report(seconds, connections, results, loads, cache_hits) -> str:
             f"Run by `python bench/bench_proxy.py --write docs/benchmarks.md` on "
             f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC. Machine: {machine()}, Debian 12, "
             f"nginx {nginx_version()}, shared with other engineers' test runs: load average "
-            f"(1, 5, 15 min) before, between and after the four runs: {' / '.join(loads)}.",
+            f"(1, 5, 15 min) before, between and after the five runs: {' / '.join(loads)}.",
             "Set-up: what `tests/ops/test_proxy.py` tests: Debian's nginx (2 worker processes) "
             "serving `deploy/nginx/breaches.conf` (TLS aside) in front of two gunicorn servers "
             "of 2 sync workers each, embedded PostgreSQL, local-memory cache, `DJANGO_DEBUG=0`. "
@@ -195,7 +184,12 @@ def report(seconds, connections, results, loads, cache_hits) -> str:
             row(
                 "pinned chart page from one gunicorn server directly, 2 workers",
                 results["direct"],
-                "– (before: 2,448-2,728)",
+                "–",
+            ),
+            row(
+                "the same, `Accept-Encoding: identity` (nothing to compress)",
+                results["direct, identity"],
+                "– (before: 2,448-2,728, uncompressed)",
             ),
             row(
                 "league page `/league/` through nginx (every request to an app server)",

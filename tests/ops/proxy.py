@@ -10,12 +10,13 @@ provides in production.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 from pathlib import Path
 
-from tests.ops.support import ROOT, free_port, stop_process
+from tests.ops.support import ROOT, free_port, gunicorn, stop_process
 
 SITE = ROOT / "deploy" / "nginx" / "breaches.conf"
 
@@ -120,3 +121,21 @@ def _wait_for_port(port: int, process: subprocess.Popen, log: Path, timeout: flo
                 return
         time.sleep(0.05)
     raise AssertionError(f"nginx did not listen on {port} within {timeout} s")
+
+
+@contextlib.contextmanager
+def behind_nginx(env: dict, folder: Path, static: Path, app_workers: int, nginx_workers: int = 1):
+    """Two gunicorn servers with `env` and nginx in front: yields (nginx, [servers])."""
+    servers, proxy = [], None
+    try:
+        for number in range(2):
+            servers.append(gunicorn(env, folder / f"gunicorn-{number}.log", workers=app_workers))
+        upstreams = [f"127.0.0.1:{server.port}" for server in servers]
+        proxy = Nginx(folder / "nginx", upstreams, static, workers=nginx_workers)
+        proxy.start()
+        yield proxy, servers
+    finally:
+        if proxy is not None:
+            proxy.stop()
+        for server in servers:
+            server.stop()

@@ -14,8 +14,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.ops.proxy import Nginx
-from tests.ops.support import django_env, gunicorn, manage, pin_default_chart, stored_keys
+from tests.ops.proxy import Nginx, behind_nginx
+from tests.ops.support import django_env, manage, pin_default_chart, stored_keys
 
 # nginx is the only client the app servers believe (DJANGO_TRUSTED_PROXY_IPS=127.0.0.1); the
 # tests' clients send from other loopback addresses, so the app can tell a request through
@@ -85,18 +85,8 @@ def stack(pg_server, redis_server, tmp_path_factory):
     )
     manage(env, "collectstatic", "--noinput", timeout=300)
     pin = pin_default_chart(env)
-    servers, proxy = [], None
-    try:
-        for number in range(2):
-            servers.append(gunicorn(env, folder / f"gunicorn-{number}.log", workers=1))
-        proxy = Nginx(folder / "nginx", [f"127.0.0.1:{s.port}" for s in servers], static)
-        proxy.start()
+    with behind_nginx(env, folder, static, app_workers=1) as (proxy, servers):
         yield Stack(proxy, servers, static, pin, redis_server)
-    finally:
-        if proxy is not None:
-            proxy.stop()
-        for server in servers:
-            server.stop()
 
 
 def test_http_is_redirected_to_https(stack):

@@ -59,10 +59,9 @@ class Load:
         machine may need longer."""
         self.phase = phase
         started = time.monotonic()
-        while (
-            time.monotonic() - started < seconds
-            or sum(self.statuses.get(phase, Counter()).values()) < 2 * len(self.urls)
-        ):
+        while time.monotonic() - started < seconds or sum(
+            self.statuses.get(phase, Counter()).values()
+        ) < 2 * len(self.urls):
             assert time.monotonic() - started < timeout, (phase, self.statuses)
             time.sleep(0.1)
 

@@ -9,6 +9,7 @@ import json
 import re
 import shutil
 import tempfile
+import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -100,6 +101,17 @@ def test_public_pages_read_the_replica_editors_the_primary_and_fall_back(
     status, report = health(app)
     assert status == 200
     assert report["replicas"]["replica1"]["lag_bytes"] > 0
+    # A reader who has just sent a form (here refused for want of its CSRF token) reads the
+    # primary for a while: the read_primary cookie.
+    reader = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(jar := http.cookiejar.CookieJar())
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        reader.open(app.url + "/charts/pin", b"chart=league", timeout=30)
+    assert refused.value.code == 403
+    assert [cookie.name for cookie in jar] == ["read_primary"]
+    with reader.open(app.url + FORCE_PAGE, timeout=30) as answer:
+        assert NEW_FIGURE in answer.read().decode()
 
     replica.execute("SELECT pg_wal_replay_resume()")
     replica.wait_for_replay()
