@@ -112,9 +112,12 @@ class UploadAdminMixin:
         staged, row = found
         sheet = request.GET.get("sheet") or None
         kept = previews.kept(row, sheet)
-        if kept is None:  # a sheet not read yet (only "Read this sheet" reads one)
+        if kept is None and sheet:  # a sheet not read yet (only "Read this sheet" reads one)
             messages.info(request, f"The sheet '{sheet}' has not been read: choose it below.")
             return HttpResponseRedirect(_preview_url(staged.token))
+        if kept is None:  # its upload did not finish checking it
+            messages.error(request, "This file has no preview; upload it again.")
+            return HttpResponseRedirect(reverse("admin:breaches_importbatch_add"))
         return self._render_preview(request, staged, kept)
 
     def check_view(self, request):

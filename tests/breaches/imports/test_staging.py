@@ -187,3 +187,11 @@ def test_checking_again_with_a_bad_or_missing_token_says_so_and_changes_nothing(
     assert client.get(check, {"token": token_of(response)}).status_code == 405
     assert StagedPreview.objects.get() == kept
     assert StagedPreview.objects.get().checked_at == kept.checked_at
+
+
+def test_a_staging_without_a_preview_sends_the_editor_back_to_upload(client, editor):
+    response = preview(client, figure_file())
+    StagedPreview.objects.all().delete()  # as if the upload had stopped before checking it
+    page = client.get(reverse(PREVIEW), {"token": token_of(response)}, follow=True)
+    assert page.redirect_chain[-1][0] == reverse("admin:breaches_importbatch_add")
+    assert "This file has no preview; upload it again." in text(page)
