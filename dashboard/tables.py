@@ -149,7 +149,7 @@ class LeagueTable(tables.Table):
         attrs = {"class": "league"}
         row_attrs = {
             "class": lambda record: "withheld" if record.count is None else None,
-            "data-force": lambda record: record.force__slug,
+            "data-force": lambda record: record.force_slug,
         }
 
     row_header = "force"
@@ -197,7 +197,7 @@ class LeagueTable(tables.Table):
         return value if value is not None else missing("–")
 
     def render_force(self, value, record):
-        url = reverse("dashboard:force", args=[record.force__slug])
+        url = reverse("dashboard:force", args=[record.force_slug])
         return format_html('<a href="{}">{}</a>', url, value)
 
     def render_count(self, value, record):
@@ -236,7 +236,7 @@ class LeagueTable(tables.Table):
     def render_annualised(self, value, record):
         if value is None:
             return missing("–")
-        return f"{'at least ' if record['lower_bound'] else ''}{value:.1f}"
+        return f"{'at least ' if record.lower_bound else ''}{value:.1f}"
 
     def render_badges(self, value):
         if not value:
