@@ -18,7 +18,15 @@ from functools import cached_property
 from django.db.models import Count, DateField, F, Func, Q, Sum
 from django.db.models.functions import TruncMonth
 
-from .queries import ForceValue, Level, Period, annualised, nearest_workforce, per_1000
+from .queries import (
+    ForceValue,
+    Level,
+    Period,
+    annualised,
+    nearest_whole_workforce,
+    nearest_workforce,
+    per_1000,
+)
 from .value_choice import Value
 from .vocabularies import OUTCOME_GROUPS, outcomes_in_group
 
@@ -159,6 +167,8 @@ class IncidentCounts:
         forces = Force.objects.filter(pk__in=counts).annotate(
             officers=nearest_workforce("value", period.midpoint, force="pk"),
             officers_as_of=nearest_workforce("as_of", period.midpoint, force="pk"),
+            whole=nearest_whole_workforce("value", period.midpoint, force="pk"),
+            whole_as_of=nearest_whole_workforce("as_of", period.midpoint, force="pk"),
         )
         return [
             ForceValue(
@@ -173,6 +183,9 @@ class IncidentCounts:
                 workforce=force.officers,
                 workforce_as_of=force.officers_as_of,
                 rate_per_1000=per_1000(counts[force.pk], force.officers),
+                whole_workforce=force.whole,
+                whole_workforce_as_of=force.whole_as_of,
+                rate_per_1000_workforce=per_1000(counts[force.pk], force.whole),
                 annualised=annualised(counts[force.pk], period),
                 counted_from=counts[force.pk],
             )

@@ -48,6 +48,21 @@ class Dataset(models.Model):
         help_text="Generated for measuring (manage.py generate_synthetic_incidents): hidden "
         "from public pages unless SHOW_SYNTHETIC_DATA is on.",
     )
+    # Which rate per 1,000 fits: a count of officers' and staff's breaches divided by officers
+    # alone overstates the rate (docs/workforce.md, "Which denominator").
+    DENOMINATORS = [
+        ("officers", "Police officers"),
+        ("workforce", "The whole workforce (officers, staff, PCSOs, designated officers)"),
+    ]
+    denominator = models.CharField(
+        max_length=20,
+        choices=DENOMINATORS,
+        default="officers",
+        help_text="Who the dataset counts: officers only, or the whole workforce.",
+    )
+    denominator_reason = models.TextField(
+        blank=True, help_text="Why that denominator fits (fixtures/denominators.csv)."
+    )
 
     objects = DatasetQuerySet.as_manager()
 
@@ -60,6 +75,10 @@ class Dataset(models.Model):
             models.CheckConstraint(
                 condition=_in_vocabulary("unit", UNITS.codes, nullable=False),
                 name="dataset_unit_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(denominator__in=["officers", "workforce"]),
+                name="dataset_denominator_known",
             ),
         ]
 

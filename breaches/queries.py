@@ -13,13 +13,14 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, ExpressionWrapper, F, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Cast
 
 from .value_choice import TOTAL, TOTALS, Selectors, choose, overlapping, prefix_for
 from .vocabularies import OUTCOME_GROUPS
 
 OFFICERS = "officers-fte"
+STAFF = "staff-fte"
 
 
 class DatasetQuerySet(models.QuerySet):
@@ -95,6 +96,10 @@ class ForceValue:
     workforce_as_of: dt.date | None
     rate_per_1000: Decimal | None  # None without a count or a workforce figure
     annualised: Decimal | None  # count per year of the period
+    # The same for officers, staff, PCSOs and designated officers (nearest_whole_workforce).
+    whole_workforce: Decimal | None = None
+    whole_workforce_as_of: dt.date | None = None
+    rate_per_1000_workforce: Decimal | None = None
     overlapping: bool = False  # the force's parts add up to more than its total
     restated: bool = False  # a figure behind the value replaced an earlier one
     notes: tuple[str, ...] = ()
@@ -182,6 +187,8 @@ class FigureQuerySet(models.QuerySet):
                 **select.aggregates(),
                 workforce=nearest_workforce("value", period.midpoint),
                 workforce_as_of=nearest_workforce("as_of", period.midpoint),
+                whole_workforce=nearest_whole_workforce("value", period.midpoint),
+                whole_workforce_as_of=nearest_whole_workforce("as_of", period.midpoint),
             )
             .filter(select.found())
         )
@@ -203,6 +210,9 @@ class FigureQuerySet(models.QuerySet):
                 workforce=row["workforce"],
                 workforce_as_of=row["workforce_as_of"],
                 rate_per_1000=per_1000(value.count, row["workforce"]),
+                whole_workforce=row["whole_workforce"],
+                whole_workforce_as_of=row["whole_workforce_as_of"],
+                rate_per_1000_workforce=per_1000(value.count, row["whole_workforce"]),
                 annualised=annualised(value.count, period),
                 overlapping=overlapping(row),
                 restated=row["force_id"] in restated,
@@ -289,3 +299,42 @@ def _notes(contributing: FigureQuerySet, force_ids: list[int]) -> dict[int, list
     for force_id, note in notes:
         by_force.setdefault(force_id, []).append(note)
     return by_force
+
+
+def nearest_whole_workforce(field: str, midpoint: dt.date, force: str = "force") -> Subquery:
+    """The force's whole workforce (officers, staff, PCSOs and designated officers, FTE) at
+    the 31 March nearest to `midpoint` at which both officers and staff were counted, or that
+    date (`field` "as_of"); for rates per 1,000 of everyone a dataset counts.
+
+    PCSOs and designated officers are added where a count exists: forces that cannot report
+    designated officers apart count them as staff (fixtures/review/workforce-notes.md).
+    """
+    from .models import Workforce
+
+    def staffed_dates(force_ref):
+        officers = Workforce.objects.filter(
+            force=OuterRef("force"), as_of=OuterRef("as_of"), measure=OFFICERS
+        )
+        distance = models.Func(
+            F("as_of"), models.Value(midpoint), template="abs(%(expressions)s)", arg_joiner=" - "
+        )
+        return (
+            Workforce.objects.filter(force=force_ref, measure=STAFF)
+            .filter(Exists(officers))
+            .annotate(distance=distance)
+            .order_by("distance", "-as_of")
+            .values("as_of")[:1]
+        )
+
+    if field == "as_of":
+        return Subquery(staffed_dates(OuterRef(force)))
+    # Inside the sum, OuterRef("force") is the workforce row's own force: the same force.
+    total = (
+        Workforce.objects.filter(
+            force=OuterRef(force), as_of=Subquery(staffed_dates(OuterRef("force")))
+        )
+        .values("force")
+        .annotate(total=Sum("value"))
+        .values("total")
+    )
+    return Subquery(total)

@@ -6,7 +6,7 @@ from django.views.decorators.http import require_safe
 from django_tables2 import RequestConfig
 
 from breaches.derived import IncidentCounts, counted_by_dataset
-from breaches.models import Dataset, EnforcementAction, Figure, Force, Return
+from breaches.models import Dataset, EnforcementAction, Figure, Force, Return, Source
 from breaches.queries import Level, Period, annualised
 from breaches.vocabularies import OUTCOME_GROUPS, OUTCOMES, group_of
 
@@ -149,6 +149,16 @@ def datasets(request):
     return render(request, "dashboard/datasets.html", {"datasets": listed})
 
 
+def dataset_sources(dataset: Dataset):
+    """Every source the dataset's figures were read from, each with how many forces' figures
+    it gave (a dataset gathered from several publications names them all)."""
+    return (
+        Source.objects.filter(figures__dataset=dataset, figures__retracted_by__isnull=True)
+        .annotate(forces=Count("figures__force", distinct=True))
+        .order_by("-forces", "title")
+    )
+
+
 @require_safe
 def dataset(request, slug):
     dataset = get_object_or_404(Dataset.objects.public(), slug=slug)
@@ -173,6 +183,7 @@ def dataset(request, slug):
         {
             "dataset": dataset,
             "periods": league_periods(dataset),
+            "sources": dataset_sources(dataset),
             "national": figures.national()
             .select_related("source")
             .order_by("period_start", *(F(f).asc(nulls_first=True) for f in BREAKDOWN)),

@@ -27,6 +27,7 @@ from .league.rows import SORT_KEYS
 METRICS = [
     ("count", "Count"),
     ("per-1000-officers", "Rate per 1,000 officers"),
+    ("per-1000-workforce", "Rate per 1,000 workforce (officers, staff, PCSOs)"),
     ("annualised", "Per year (annualised)"),
 ]
 
@@ -104,6 +105,11 @@ class LeagueFilter(django_filters.FilterSet):
         method=_keep,
         label="Sort",
     )
+    # The outcome-share columns, one group shown or hidden (hidden by default, so the table
+    # fits a laptop's screen: docs/decisions/00xx-league12-league-layout.md).
+    shares = django_filters.ChoiceFilter(
+        choices=[("show", "show"), ("hide", "hide")], method=_keep, label="Outcome shares"
+    )
 
     class Meta:
         model = Force
@@ -119,6 +125,7 @@ class LeagueFilter(django_filters.FilterSet):
             "kind",
             "region",
             "sort",
+            "shares",
         ]
 
     def __init__(self, data=None, *args, **kwargs):

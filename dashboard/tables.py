@@ -19,12 +19,16 @@ COUNTED_LOWER_BOUND = (
     "Counted from a case list not known to be complete, so the true figure is at least this."
 )
 NUMERIC = {"td": {"class": "num"}, "th": {"class": "num"}}
+# What a header link's name says it will do, so a screen reader hears the direction.
+ASCENDING = {"force": "A to Z", "rank": "first to last"}
+DESCENDING = {"force": "Z to A", "rank": "last to first"}
 # Column name -> the `sort` parameter that orders by it.
 SORTABLE = {
     "rank": "rank",
     "force": "force",
     "count": "count",
     "rate_per_1000": "rate",
+    "rate_per_1000_workforce": "rate-workforce",
     "annualised": "annualised",
 }
 
@@ -51,17 +55,38 @@ def counted_link(count: int, url: str):
     return format_html('<a href="{}">Counted from {} {}</a>', url, intcomma(count), records)
 
 
+def disclosure(label, text, css: str = "", summary_css: str = ""):
+    """A marker that is a real control: a <summary> (a native disclosure button) revealing its
+    text in the page's flow, so it is never clipped and never covers the next marker.
+    static/js/site.js closes it with Esc."""
+    return format_html(
+        '<details class="disclosure {}"><summary class="{}">{}</summary>'
+        '<p class="disclosed">{}</p></details>',
+        css,
+        summary_css,
+        label,
+        text,
+    )
+
+
 def caveat_list(notes):
     if not notes:
         return missing("none")
     items = format_html_join("", "<li>{}</li>", ((note,) for note in notes))
     return format_html(
-        '<details class="caveat"><summary><span class="marker" aria-hidden="true">!</span> '
-        "{} caveat{}</summary><ul>{}</ul></details>",
+        '<details class="disclosure caveat"><summary><span class="marker" aria-hidden="true">!'
+        '</span> {} caveat{}</summary><ul class="disclosed">{}</ul></details>',
         len(notes),
         "s" if len(notes) > 1 else "",
         items,
     )
+
+
+def labelled(label: str, **attrs) -> dict:
+    """Cell attributes naming the column, which each cell shows as its label on a phone
+    (where each row is a card and the header row is out of view)."""
+    td = {"data-label": label, **attrs.pop("td", {})}
+    return {**attrs, "td": td}
 
 
 class ShareColumn(tables.Column):
@@ -69,7 +94,10 @@ class ShareColumn(tables.Column):
 
     def __init__(self, group: str, label: str):
         super().__init__(
-            accessor=f"shares__{group}", verbose_name=f"{label} %", attrs=NUMERIC, empty_values=()
+            accessor=f"shares__{group}",
+            verbose_name=f"{label} %",
+            attrs=labelled(f"{label} %", td={"class": "num share"}, th={"class": "num share"}),
+            empty_values=(),
         )
         self.group = group
 
@@ -78,26 +106,41 @@ class ShareColumn(tables.Column):
             return missing("–")
         if not record.has_breakdown:
             return missing("no breakdown published")
-        if value.value is None:
+        share, lower_bound = value.value, value.lower_bound
+        if share is None or (lower_bound and not share):
+            # "≥ 0%" says nothing: a lower bound of zero is no published figure at all.
             return missing("not published")
-        text = f"{value.value * 100:.0f}%"
-        if value.lower_bound:
-            return format_html('<abbr title="{}">≥ {}</abbr>', LOWER_BOUND, text)
+        text = f"{share * 100:.0f}%"
+        if lower_bound:
+            return disclosure(f"≥ {text}", LOWER_BOUND, "bound")
         return text
 
 
 class LeagueTable(tables.Table):
-    rank = tables.Column(verbose_name="Rank", attrs=NUMERIC, empty_values=())
+    rank = tables.Column(verbose_name="Rank", attrs=labelled("Rank", **NUMERIC), empty_values=())
     force = tables.Column(accessor="force_name", verbose_name="Force")
-    count = tables.Column(verbose_name="Count", attrs=NUMERIC, empty_values=())
-    rate_per_1000 = tables.Column(verbose_name="Per 1,000 officers", attrs=NUMERIC, empty_values=())
-    annualised = tables.Column(verbose_name="Per year", attrs=NUMERIC, empty_values=())
-    badges = tables.Column(verbose_name="Flags", empty_values=(), attrs={"td": {"class": "flags"}})
+    count = tables.Column(verbose_name="Count", attrs=labelled("Count", **NUMERIC), empty_values=())
+    rate_per_1000 = tables.Column(
+        verbose_name="Per 1,000 officers",
+        attrs=labelled("Per 1,000 officers", **NUMERIC),
+        empty_values=(),
+    )
+    rate_per_1000_workforce = tables.Column(
+        verbose_name="Per 1,000 workforce",
+        attrs=labelled("Per 1,000 workforce", **NUMERIC),
+        empty_values=(),
+    )
+    annualised = tables.Column(
+        verbose_name="Per year", attrs=labelled("Per year", **NUMERIC), empty_values=()
+    )
+    badges = tables.Column(
+        verbose_name="Flags", empty_values=(), attrs=labelled("Flags", td={"class": "flags"})
+    )
     source = tables.Column(
-        verbose_name="Source", empty_values=(), attrs={"td": {"class": "source"}}
+        verbose_name="Source", empty_values=(), attrs=labelled("Source", td={"class": "source"})
     )
     notes = tables.Column(
-        verbose_name="Caveats", empty_values=(), attrs={"td": {"class": "caveats"}}
+        verbose_name="Caveats", empty_values=(), attrs=labelled("Caveats", td={"class": "caveats"})
     )
 
     class Meta:
@@ -111,12 +154,23 @@ class LeagueTable(tables.Table):
 
     row_header = "force"
 
-    def __init__(self, ranking: ForceRanking, *, caption: str, sort_urls: dict, **kwargs):
-        extra = [
-            (f"share_{code}", ShareColumn(code, label)) for code, label in ranking.share_groups
-        ]
+    cards = True  # on a phone each row is a card (static/css/site.css, "League")
+
+    def __init__(
+        self, ranking: ForceRanking, *, caption: str, sort_urls: dict, shares: bool = True, **kwargs
+    ):
+        groups = ranking.share_groups if shares else []
+        extra = [(f"share_{code}", ShareColumn(code, label)) for code, label in groups]
+        # One rate column, the one that fits (a second would not fit a laptop's width).
+        other_rate = (
+            "rate_per_1000" if ranking.denominator == "workforce" else "rate_per_1000_workforce"
+        )
         super().__init__(
-            ranking.rows, extra_columns=extra, sequence=self._sequence(extra), **kwargs
+            ranking.rows,
+            extra_columns=extra,
+            sequence=self._sequence(extra),
+            exclude=(other_rate,),
+            **kwargs,
         )
         self.caption = caption
         self.sort_urls = sort_urls
@@ -131,6 +185,7 @@ class LeagueTable(tables.Table):
             "force",
             "count",
             "rate_per_1000",
+            "rate_per_1000_workforce",
             "annualised",
             "badges",
             "notes",
@@ -151,20 +206,31 @@ class LeagueTable(tables.Table):
         text = intcomma(value)
         if record.lower_bound:
             why = COUNTED_LOWER_BOUND if record.counted_from else LOWER_BOUND
-            return format_html('<abbr title="{}">at least {}</abbr>', why, text)
+            return disclosure(f"at least {text}", why, "bound")
         if record.summed:
-            return format_html('{} <abbr class="mark" title="{}">Σ</abbr>', text, SUMMED)
+            sigma = format_html('Σ<span class="visually-hidden">{}</span>', ": summed")
+            return format_html("{} {}", text, disclosure(sigma, SUMMED, "mark"))
         return text
 
     def render_rate_per_1000(self, value, record):
+        return self._rate(value, record, "officers", record.workforce_as_of)
+
+    def render_rate_per_1000_workforce(self, value, record):
+        return self._rate(value, record, "workforce", record.whole_workforce_as_of)
+
+    @staticmethod
+    def _rate(value, record, counted: str, as_of):
         if record.count is None:
             return missing("–")
         if value is None:
             return missing("no workforce figure")
-        as_of = format_date(record.workforce_as_of, "j M Y")
         prefix = "at least " if record.lower_bound else ""
         return format_html(
-            '{}{}<span class="sub">officers at {}</span>', prefix, f"{value:.1f}", as_of
+            '{}{}<span class="sub">{} at {}</span>',
+            prefix,
+            f"{value:.1f}",
+            counted,
+            format_date(as_of, "j M Y"),
         )
 
     def render_annualised(self, value, record):
@@ -176,11 +242,9 @@ class LeagueTable(tables.Table):
         if not value:
             return missing("none")
         return format_html_join(
-            " ",
-            # The explanation shows on hover and on keyboard focus (CSS), not only as a title.
-            '<span class="badge badge-{}" data-tip="{}" tabindex="0">{}</span>',
-            ((code, text, BADGE_LABELS[code]) for code, text in value),
-        )
+            " ", "{}", ((disclosure(BADGE_LABELS[code], text, "flag", f"badge badge-{code}"),)
+                        for code, text in value)
+        )  # fmt: skip
 
     def render_source(self, value, record):
         if record.counted_from:
@@ -191,8 +255,12 @@ class LeagueTable(tables.Table):
         return caveat_list(value)
 
 
-def sort_urls(request, current: str | None) -> dict[str, dict]:
-    """Header links: first click sorts numbers largest first and names A to Z."""
+def sort_urls(request, current: str | None, anchor: str = "") -> dict[str, dict]:
+    """Header links: first click sorts numbers largest first and names A to Z.
+
+    Each link's `action` names the order it gives ("sort largest first"), and `anchor` (a
+    fragment) lands the reader back on the table rather than at the top of the page.
+    """
     urls = {}
     current = current or "rank"  # the default order is by rank on the chosen metric
     params = request.GET.copy()
@@ -209,7 +277,16 @@ def sort_urls(request, current: str | None) -> dict[str, dict]:
         else:
             target, aria = (key if ascending_first else f"-{key}"), None
         params["sort"] = target
-        urls[column] = {"url": f"?{params.urlencode()}", "aria_sort": aria}
+        order = (
+            DESCENDING.get(key, "largest first")
+            if target.startswith("-")
+            else ASCENDING.get(key, "smallest first")
+        )
+        urls[column] = {
+            "url": f"?{params.urlencode()}{anchor}",
+            "aria_sort": aria,
+            "action": f"sort {order}",
+        }
     return urls
 
 

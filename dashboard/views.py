@@ -23,11 +23,15 @@ from . import about as about_page
 from . import exports
 from .charts.pages import chart_block
 from .charts.state import ChartState
+from .directory import dataset_sources
 from .filters import LeagueFilter
+from .league.breakdowns import breakdowns, opening_breakdown
 from .league.export import about_league, league_columns, league_filename
 from .league.rows import ForceRanking, league_periods, rank_forces
 from .responses import bad_request, error_summary, export_format, no_data
 from .tables import LeagueTable, sort_urls
+
+RESULTS = "results"  # the league's anchor: Show and the sort links land the reader there
 
 
 @require_safe
@@ -37,19 +41,17 @@ def home(request):
         return no_data(request)
     figures = Figure.objects.for_dataset(dataset)
     periods = figures.periods()
-    top = (
-        [v for v in figures.force_values(periods[0][0]) if v.count is not None][:5]
-        if periods
-        else []
-    )
-    sources = Source.objects.in_bulk({value.source_id for value in top})
+    # The league's own rows, so each force's caveats come in the league's order: the force's
+    # answer (a different unit counted, say) before the notes on its figures.
+    ranking = rank_forces(dataset, periods[0][0], Level(), "count", None, None) if periods else None
+    top = [row for row in ranking.rows if row.count is not None][:5] if ranking else []
     return render(
         request,
         "dashboard/home.html",
         {
             "dataset": dataset,
             "headline": figures.headline(),
-            "top_forces": [(value, sources.get(value.source_id)) for value in top],
+            "top_forces": top,
             "chart": chart_block("chart-league", ChartState(chart="league", dataset=dataset.slug)),
             "forces_with_figures": figures.by_force()
             .filter(count__isnull=False)
@@ -76,6 +78,11 @@ def league_table(request):
     dataset = filterset.chosen_dataset()
     if dataset is None:  # a new installation with no data loaded yet
         return no_data(request)
+    if filterset.selected("metric") == "per-1000-workforce" and dataset.denominator != "workforce":
+        return bad_request(
+            request,
+            ["metric: this dataset counts officers only, so its rate is per-1000-officers."],
+        )
     periods = league_periods(dataset)
     period = filterset.selected("period") or (periods[0][0] if periods else None)
     level = Level(*(filterset.selected(name) for name in ("category", "outcome", "role")))
@@ -84,11 +91,22 @@ def league_table(request):
     force_ids = set(filterset.qs.values_list("pk", flat=True)) if filtered else None
     sort = filterset.selected("sort")
     ranking = rank_forces(dataset, period, level, metric, force_ids, sort)
+    options = breakdowns(dataset, period) if period else []
+    opened_on = _opening(ranking, options)
+    if opened_on:  # no total per force: open on the breakdown most forces published
+        level = opened_on.level
+        filterset = LeagueFilter(_at_level(request.GET, level), queryset=Force.objects.all())
+        filterset.is_valid()
+        ranking = rank_forces(dataset, period, level, metric, force_ids, sort)
     if fmt := export_format(request):
         return _export_league(fmt, ranking, request.GET)
     listed = {row.force_id for row in ranking.rows}
+    shares = filterset.selected("shares") == "show"
     table = LeagueTable(
-        ranking, caption=_caption(dataset, period, level), sort_urls=sort_urls(request, sort)
+        ranking,
+        caption=_caption(dataset, period, level),
+        sort_urls=sort_urls(request, ranking.sort, anchor=f"#{RESULTS}"),
+        shares=shares,
     )
     return render(
         request,
@@ -96,14 +114,46 @@ def league_table(request):
         {
             "filterset": filterset,
             "dataset": dataset,
+            "sources": dataset_sources(dataset),
             "period": period,
             "periods": periods,
             "table": table,
             "ranking": ranking,
             "metric": metric,
-            "no_figure": filterset.qs.exclude(pk__in=listed) if period else Force.objects.none(),
+            "results": RESULTS,
+            "shares": _share_toggle(request, ranking, shares),
+            "opened_on": opened_on,
+            "breakdowns": [(option, option.query(request.GET)) for option in options],
+            "no_figure": filterset.qs.exclude(pk__in=listed)
+            if period and listed
+            else Force.objects.none(),
         },
     )
+
+
+def _opening(ranking: ForceRanking, options):
+    """The breakdown to open on, when no level was chosen and the totals have no figure."""
+    if ranking.level != Level() or any(row.count is not None for row in ranking.rows):
+        return None
+    return opening_breakdown(options, ranking.level)
+
+
+def _at_level(query, level: Level):
+    data = query.copy()
+    for name in ("category", "outcome", "role"):
+        if getattr(level, name):
+            data[name] = getattr(level, name)
+    return data
+
+
+def _share_toggle(request, ranking: ForceRanking, shown: bool) -> dict | None:
+    """The link that shows or hides the outcome-share columns, kept in the URL."""
+    if not ranking.share_groups or not any(row.has_breakdown for row in ranking.rows):
+        return None
+    params = request.GET.copy()
+    params.pop("_export", None)
+    params["shares"] = "hide" if shown else "show"
+    return {"shown": shown, "columns": len(ranking.share_groups), "url": f"?{params.urlencode()}"}
 
 
 def _caption(dataset: Dataset, period: Period | None, level: Level) -> str:

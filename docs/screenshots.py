@@ -16,6 +16,7 @@ PAGES = {
     "league-dismissed": "/league/?dataset=bbw-2016&outcome=dismissed&metric=per-1000-officers",
     "force": "/forces/surrey/",
     "dataset": "/datasets/bbw-2016/",
+    "dataset-sources": "/datasets/dbc-2025/",
     "figures": "/figures/?dataset=bbw-2016",
     "about": "/about/",
 }
@@ -45,6 +46,8 @@ def main(base: str) -> None:
                 page.screenshot(path=out / f"{name}-{label}.png", full_page=True)
             page.close()
         known_gaps(browser, base, out)
+        league_scrolled(browser, base, out)
+        home_caveat(browser, base, out)
         browser.close()
 
 
@@ -55,6 +58,33 @@ def known_gaps(browser, base: str, out: Path) -> None:
     top = page.evaluate("document.getElementById('gaps').getBoundingClientRect().top + scrollY")
     clip = {"x": 0, "y": top - 24, "width": WIDTHS["desktop"], "height": 1700}
     page.screenshot(path=out / "about-known-gaps.png", full_page=True, clip=clip)
+    page.close()
+
+
+def league_scrolled(browser, base: str, out: Path) -> None:
+    """The league with its outcome shares, scrolled: at desktop width the table's box scrolled
+    right and down (the header and force column stay put); on a phone, the cards."""
+    page = browser.new_page(viewport={"width": WIDTHS["desktop"], "height": 900})
+    page.goto(base + "/league/?dataset=bbw-2016&shares=show#results")
+    page.evaluate("document.getElementById('results').scrollIntoView()")
+    page.locator(".table-scroll").evaluate("el => { el.scrollLeft = 600; el.scrollTop = 260; }")
+    page.screenshot(path=out / "league-scrolled-desktop.png")
+    page.close()
+    page = browser.new_page(viewport={"width": WIDTHS["mobile"], "height": 900})
+    page.goto(base + "/league/?dataset=bbw-2016&shares=show#results")
+    flag = page.locator("table.league tbody td.flags summary").first
+    flag.click()  # one flag's text disclosed, in the card's flow
+    flag.evaluate("el => el.closest('tr').scrollIntoView()")
+    page.screenshot(path=out / "league-scrolled-mobile.png")
+    page.close()
+
+
+def home_caveat(browser, base: str, out: Path) -> None:
+    """The home page's top forces, each first caveat in plain view beside its number."""
+    page = browser.new_page(viewport={"width": WIDTHS["desktop"], "height": 900})
+    page.goto(base + "/")
+    page.locator(".top-forces summary").first.click()
+    page.locator(".top-forces").screenshot(path=out / "home-caveat.png")
     page.close()
 
 

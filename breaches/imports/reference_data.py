@@ -95,6 +95,32 @@ def load_datasets(path: Path) -> int:
     return Dataset.objects.count()
 
 
+def load_denominators(path: Path) -> int:
+    """Which rate per 1,000 fits each dataset (officers, or the whole workforce), and why.
+
+    Optional: a folder without the file leaves every dataset's denominator as it is.
+    """
+    if not path.exists():
+        return Dataset.objects.filter(denominator="workforce").count()
+    datasets = dict(Dataset.objects.values_list("slug", "id"))
+    codes = [code for code, _ in Dataset.DENOMINATORS]
+    errors = []
+    for number, row in _rows(path, ("dataset", "denominator", "why")):
+        if row["dataset"] not in datasets:
+            errors.append(RowError(number, "dataset", row["dataset"], "unknown dataset"))
+        elif row["denominator"] not in codes:
+            errors.append(
+                RowError(number, "denominator", row["denominator"], f"use {' or '.join(codes)}")
+            )
+        else:
+            Dataset.objects.filter(slug=row["dataset"]).update(
+                denominator=row["denominator"], denominator_reason=row["why"]
+            )
+    if errors:
+        raise ReferenceDataError(path, errors)
+    return Dataset.objects.filter(denominator="workforce").count()
+
+
 def load_workforce(path: Path) -> int:
     """Officers, staff, PCSOs and designated officers (FTE) per force and date."""
     forces = dict(Force.objects.values_list("slug", "id"))
@@ -242,6 +268,7 @@ LOADERS = (
     ("forces.csv", load_forces),
     ("aliases.csv", load_aliases),
     ("datasets.csv", load_datasets),
+    ("denominators.csv", load_denominators),
     ("workforce.csv", load_workforce),
     ("enforcement_actions.csv", load_enforcement_actions),
 )

@@ -5,6 +5,11 @@ from breaches.models import Dataset, Source
 from ..exports import Column
 from .rows import ForceRanking
 
+RATE_SHOWN = {
+    "officers": "per 1,000 police officers (full-time equivalent)",
+    "workforce": "per 1,000 of the whole workforce: officers, staff, PCSOs and designated "
+    "officers (full-time equivalent)",
+}
 # Query-string parameters that change which rows or values a download holds.
 FILTERS = ("period", "metric", "category", "outcome", "role", "nation", "kind", "region", "sort")
 
@@ -25,6 +30,9 @@ def league_columns(ranking: ForceRanking) -> list[Column]:
         Column("rate_per_1000", "per 1,000 officers"),
         Column("workforce", "officers (FTE)"),
         Column("workforce_as_of", "officers as of"),
+        Column("rate_per_1000_workforce", "per 1,000 workforce"),
+        Column("whole_workforce", "workforce (FTE: officers, staff, PCSOs, designated)"),
+        Column("whole_workforce_as_of", "workforce as of"),
         Column("annualised", "per year"),
         *shares,
         Column("badge_codes", "flags"),
@@ -61,6 +69,7 @@ def about_league(ranking: ForceRanking, query) -> list[tuple[str, str]]:
         ("Table", f"League table of {ranking.dataset.title}, {ranking.period or 'no period'}"),
         ("Filters", ", ".join(chosen) or "none: all categories, outcomes, roles and forces"),
         ("Ranked by", ranking.metric),
+        ("Rate shown", RATE_SHOWN[ranking.denominator]),
     ]
     return about + about_dataset(ranking.dataset)
 

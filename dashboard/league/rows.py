@@ -21,7 +21,19 @@ from breaches.models import Dataset, Figure, Return, Source
 from breaches.queries import ForceValue, Level, Period, competition_ranks
 from breaches.vocabularies import OUTCOME_GROUPS
 
-METRIC_KEYS = {"count": "count", "per-1000-officers": "rate_per_1000", "annualised": "annualised"}
+METRIC_KEYS = {
+    "count": "count",
+    "per-1000-officers": "rate_per_1000",
+    "per-1000-workforce": "rate_per_1000_workforce",
+    "annualised": "annualised",
+}
+# The rate a metric names, or else the one that fits the dataset (Dataset.denominator).
+RATE_METRICS = {"per-1000-officers": "officers", "per-1000-workforce": "workforce"}
+# Each denominator's rate, its count's date, and the flag for a count over a year away.
+RATES = {
+    "officers": ("rate_per_1000", "workforce_as_of", "dated-officers"),
+    "workforce": ("rate_per_1000_workforce", "whole_workforce_as_of", "dated-workforce"),
+}
 SMALL_NUMBER = 10  # a rate resting on fewer breaches than this moves a lot with one case
 # The `sort` parameter -> the value a row is sorted by.
 SORT_KEYS: dict[str, Callable] = {
@@ -29,6 +41,7 @@ SORT_KEYS: dict[str, Callable] = {
     "force": lambda row: row.force_name,
     "count": lambda row: row.count,
     "rate": lambda row: row.rate_per_1000,
+    "rate-workforce": lambda row: row.rate_per_1000_workforce,
     "annualised": lambda row: row.annualised,
     **{
         f"share-{group}": (lambda row, group=group: row.shares[group].value)
@@ -44,6 +57,7 @@ BADGE_LABELS = {
     "overlap": "overlap",
     "small-number": "small number",
     "dated-officers": "dated officer count",
+    "dated-workforce": "dated workforce count",
     "counted": "counted from incidents",
     "count-mismatch": "case list differs",
 }
@@ -60,6 +74,9 @@ BADGES = {
     "small-number": "Small number: this rate rests on fewer than 10 cases.",
     "dated-officers": "Dated officer count: the nearest officer numbers found are from "
     "{workforce_as_of}, over a year outside the period.",
+    "dated-workforce": "Dated workforce count: the nearest workforce numbers found (officers "
+    "and staff counted at one date) are from {whole_workforce_as_of}, over a year outside the "
+    "period.",
     "counted": "Counted from {counted} incident records in the force's case list, not a "
     "figure the force published.{completeness}",
     "count-mismatch": "The force's case list holds {counted} incident records for this cell, "
@@ -118,11 +135,24 @@ class ForceRanking:
     level: Level
     metric: str
     rows: list[LeagueRow]
+    sort: str | None = None  # the order shown (None: by rank on the metric)
 
     @property
     def share_groups(self) -> list[tuple[str, str]]:
         """Outcome-share columns: only when the table is not already one outcome."""
         return [] if self.level.outcome else OUTCOME_GROUPS.choices
+
+    @property
+    def denominator(self) -> str:
+        """The rate the table shows: the one the metric names, or the dataset's own."""
+        return RATE_METRICS.get(self.metric, self.dataset.denominator)
+
+    @property
+    def dated_rate(self) -> bool:
+        """Some row's rate rests on a count over a year from the period: the table is not
+        sorted by that rate unless asked to (issue 12 item 10)."""
+        flag = RATES[self.denominator][2]
+        return any(flag in dict(row.badges) for row in self.rows)
 
 
 def rank_forces(
@@ -142,8 +172,11 @@ def rank_forces(
     ranking = ForceRanking(dataset, period, level, metric, [])
     page = _PageFacts.read(ranking, checked, figures, counted)
     rows = [page.row(item) for item in checked]
-    rows = _ranked_by_metric(rows, METRIC_KEYS[metric])
-    ranking.rows = _sorted(rows, sort, METRIC_KEYS[metric])
+    ranking.rows = _ranked_by_metric(rows, METRIC_KEYS[metric])
+    if sort is None and metric in RATE_METRICS and ranking.dated_rate:
+        sort = "-count"  # a rate on a dated count is offered, never the default order
+    ranking.sort = sort
+    ranking.rows = _sorted(ranking.rows, sort, METRIC_KEYS[metric])
     return ranking
 
 
@@ -259,6 +292,7 @@ class _PageFacts:
 
     def _badges(self, row: LeagueRow, answer: Return | None) -> tuple[tuple[str, str], ...]:
         dataset, period, metric = self.ranking.dataset, self.ranking.period, self.ranking.metric
+        rate, as_of, dated = RATES[self.ranking.denominator]  # the rate the table shows
         partial = period and (period.start, period.end) != (
             dataset.period_start,
             dataset.period_end,
@@ -275,19 +309,22 @@ class _PageFacts:
                     "small-number",
                     metric != "count" and row.count is not None and row.count < SMALL_NUMBER,
                 ),
-                ("dated-officers", _dated_officers(row, period)),
+                (dated, _over_a_year_away(getattr(row, rate), getattr(row, as_of), period)),
                 ("counted", row.counted_from),
                 ("count-mismatch", row.count_mismatch),
             )
             if applies
         ]
-        as_of = f"{row.workforce_as_of:%-d %B %Y}" if row.workforce_as_of else ""
+        officers_as_of = f"{row.workforce_as_of:%-d %B %Y}" if row.workforce_as_of else ""
+        whole = row.whole_workforce_as_of
+        whole_as_of = f"{whole:%-d %B %Y}" if whole else ""
         counted = row.counted_from or row.incidents_counted
         completeness = INCOMPLETE if row.counted_from and row.lower_bound else ""
         dataset_period = Period(dataset.period_start, dataset.period_end)
         return tuple(
             (code, BADGES[code].format(period=period, dataset_period=dataset_period,
-                                       workforce_as_of=as_of, counted=counted,
+                                       workforce_as_of=officers_as_of,
+                                       whole_workforce_as_of=whole_as_of, counted=counted,
                                        completeness=completeness))
             for code in codes
         )  # fmt: skip
@@ -309,11 +346,10 @@ def _answer_notes(answer: Return | None, dataset: Dataset) -> list[str]:
     return notes
 
 
-def _dated_officers(row: LeagueRow, period: Period | None) -> bool:
-    """A rate per 1,000 officers whose officer count is from over a year outside the period."""
-    if row.rate_per_1000 is None or period is None:
+def _over_a_year_away(rate, as_of, period: Period | None) -> bool:
+    """A rate per 1,000 whose workforce count is from over a year outside the period."""
+    if rate is None or as_of is None or period is None:
         return False
-    as_of = row.workforce_as_of
     gap = (period.start - as_of).days if as_of < period.start else (as_of - period.end).days
     return gap > 365
 

@@ -104,7 +104,7 @@ def test_workforce_coverage_counts_every_year_and_measure(page):
         cells = [td.get_text(strip=True) for td in tr.find_all("td")]
         assert cells == [str(counts[year, code]) if counts[year, code] else "–" for code in codes]
     assert years == {year for year, _ in counts}
-    without = page.find(id="workforce").find_next("p").find_next("p").get_text(" ", strip=True)
+    without = page.select_one("p.without-officers").get_text(" ", strip=True)
     officers = {
         row["force"]
         for row in fixture_files.rows("workforce.csv")

@@ -74,7 +74,8 @@ def test_restated_flag(client):
 
 
 def test_outcome_shares_only_where_a_breakdown_exists(client):
-    by_force = {r["Force"]: r for r in league_rows(client.get("/league/?dataset=bbw-2016"))}
+    response = client.get("/league/?dataset=bbw-2016&shares=show")
+    by_force = {r["Force"]: r for r in league_rows(response)}
     # Surrey: management action 86 + no action 16 + not proven 3 = 105 of 202
     assert by_force["Surrey Police"]["No formal action %"] == "52%"
     assert by_force["Surrey Police"]["Resigned or dismissed %"] == "19%"  # 38 of 202
@@ -99,7 +100,9 @@ def test_sorting_by_each_column_keeps_missing_values_last(client):
     assert names(by_name) == sorted(names(by_name))
     by_rate = league_rows(client.get("/league/?dataset=bbw-2016&sort=-rate"))
     assert names(by_rate)[0] == "Surrey Police"
-    by_share = league_rows(client.get("/league/?dataset=bbw-2016&sort=-share-no-formal-action"))
+    by_share = league_rows(
+        client.get("/league/?dataset=bbw-2016&sort=-share-no-formal-action&shares=show")
+    )
     # 105/202 > 42/81 > at least 7/98 (North Yorkshire's management advice, a lower bound)
     assert names(by_share)[:3] == ["Surrey Police", "Dorset Police", "North Yorkshire Police"]
     shares = [row["No formal action %"] for row in by_share]
@@ -147,17 +150,20 @@ def test_different_unit_flag_from_the_return(client):
 
 
 def test_dated_officer_count_flag(client):
-    pa = {r["Force"]: r for r in league_rows(client.get("/league/?dataset=pa-2014"))}
+    query = "metric=per-1000-officers"
+    pa = league_rows(client.get(f"/league/?dataset=pa-2014&{query}"))
+    pa = {r["Force"]: r for r in pa}
     # 2009-2013 rates rest on officers at 31 March 2015, the earliest count: flagged.
     assert "dated officer count" in pa["Greater Manchester Police"]["Flags"]
     assert "officers at 31 Mar 2015" in pa["Greater Manchester Police"]["Per 1,000 officers"]
     assert "dated officer count" not in pa["Essex Police"]["Flags"]  # not disclosed: no rate
-    vpn = {r["Force"]: r for r in league_rows(client.get("/league/?dataset=vpnoverview-2021"))}
+    vpn = league_rows(client.get(f"/league/?dataset=vpnoverview-2021&{query}"))
+    vpn = {r["Force"]: r for r in vpn}
     # 2020 rates use officers at 31 March 2020, inside the period: not flagged.
     assert "officers at 31 Mar 2020" in vpn["Lancashire Constabulary"]["Per 1,000 officers"]
     assert "dated officer count" not in vpn["Lancashire Constabulary"]["Flags"]
     psni = vpn["Police Service of Northern Ireland"]
     assert psni["Per 1,000 officers"] == "no workforce figure"  # none found for the PSNI
     assert "dated officer count" not in psni["Flags"]
-    bbw = {r["Force"]: r for r in league_rows(client.get("/league/?dataset=bbw-2016"))}
+    bbw = {r["Force"]: r for r in league_rows(client.get(f"/league/?dataset=bbw-2016&{query}"))}
     assert "dated officer count" not in bbw["Surrey Police"]["Flags"]  # 2015 is in the period
