@@ -12,8 +12,10 @@ devices are always read from the primary (a session written at sign-in must be f
 very next request).
 
 A replica that does not answer is left alone for RESTING_SECONDS and the request reads the
-primary: pages carry on, slower, and /healthz reports the replica "unavailable". The data
-version (breaches/versions.py) is read from the same database as the rows it keys.
+primary: pages carry on, slower, and /healthz reports the replica "unavailable". A replica
+more than REPLICA_MAX_LAG_SECONDS behind, when that is set, is skipped too (its lag is asked
+every LAG_CHECK_SECONDS). The data version (breaches/versions.py) is read from the same
+database as the rows it keys.
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ SAFE_METHODS = {"GET", "HEAD"}
 read_alias: ContextVar[str | None] = ContextVar("read_alias", default=None)
 _resting_until: dict[str, float] = {}
 _down: set[str] = set()
+# alias -> (when its lag was last asked, whether it was too far behind then)
+_lag_checked: dict[str, tuple[float, bool]] = {}
+LAG_CHECK_SECONDS = 5.0
 
 
 class ReplicaRouter:
@@ -79,6 +84,8 @@ def answering_replica() -> str | None:
         try:
             connection.close_if_health_check_failed()  # a connection the replica dropped
             connection.ensure_connection()
+            if too_far_behind(alias):
+                continue
         except DatabaseError as error:
             connection.close()
             _resting_until[alias] = time.monotonic() + RESTING_SECONDS
@@ -91,6 +98,29 @@ def answering_replica() -> str | None:
             log.warning("Replica %s answers again", alias)
         return alias
     return None
+
+
+def too_far_behind(alias: str) -> bool:
+    """More than REPLICA_MAX_LAG_SECONDS behind (0: never), asked at most every few seconds."""
+    limit = settings.REPLICA_MAX_LAG_SECONDS
+    if not limit:
+        return False
+    checked_at, behind = _lag_checked.get(alias, (float("-inf"), False))
+    if time.monotonic() - checked_at < LAG_CHECK_SECONDS:
+        return behind
+    with connections[alias].cursor() as cursor:
+        cursor.execute(LAG_SECONDS)
+        [seconds] = cursor.fetchone()
+    behind = float(seconds or 0) > limit
+    if behind and not _lag_checked.get(alias, (0, False))[1]:  # once per spell behind
+        log.warning(
+            "Replica %s is %.0f s behind (REPLICA_MAX_LAG_SECONDS=%s): reading the primary",
+            alias,
+            seconds,
+            limit,
+        )
+    _lag_checked[alias] = (time.monotonic(), behind)
+    return behind
 
 
 class ReadReplicaMiddleware:
@@ -120,11 +150,16 @@ class ReadReplicaMiddleware:
         return response
 
 
+# Seconds behind: the age of the last replayed commit while WAL waits to be replayed, else 0
+# (an idle primary sends nothing, and that age would grow for no reason).
+LAG_SECONDS = (
+    "SELECT CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0 "
+    "ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp()) END"
+)
 LAG = (
-    "SELECT pg_is_in_recovery(), "
-    "CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0 "
-    "ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp()) END, "
-    "pg_wal_lsn_diff(%s, pg_last_wal_replay_lsn())"
+    "SELECT pg_is_in_recovery(), ("
+    + LAG_SECONDS
+    + "), pg_wal_lsn_diff(%s, pg_last_wal_replay_lsn())"
 )
 
 

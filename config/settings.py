@@ -130,6 +130,8 @@ for database in DATABASES.values():
 if len(DATABASES) > 1:
     DATABASE_ROUTERS = ["config.replicas.ReplicaRouter"]
 REPLICA_READ_YOUR_WRITES_SECONDS = int(os.environ.get("REPLICA_READ_YOUR_WRITES_SECONDS") or 60)
+# A replica further behind than this is not read until it catches up (0: no limit).
+REPLICA_MAX_LAG_SECONDS = float(os.environ.get("REPLICA_MAX_LAG_SECONDS") or 0)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -9,6 +9,7 @@ import json
 import re
 import shutil
 import tempfile
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -60,6 +61,15 @@ class SignedIn:
             return answer.read().decode()
 
 
+def eventually(check, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.5)
+    return True
+
+
 def health(app) -> tuple[int, dict]:
     answer = get(app.url + "/healthz")
     return answer.status, json.loads(answer.body)
@@ -79,6 +89,8 @@ def test_public_pages_read_the_replica_editors_the_primary_and_fall_back(
         f"User.objects.create_user('dana', password='{PASSWORD}', is_staff=True)",
     )
     app = serve(env)
+    # The same, but unwilling to read a replica more than a second behind.
+    strict = serve({**env, "REPLICA_MAX_LAG_SECONDS": "1"}, workers=1)
     status, report = health(app)
     assert status == 200
     assert report["status"] == "ok"
@@ -112,6 +124,11 @@ def test_public_pages_read_the_replica_editors_the_primary_and_fall_back(
     assert [cookie.name for cookie in jar] == ["read_primary"]
     with reader.open(app.url + FORCE_PAGE, timeout=30) as answer:
         assert NEW_FIGURE in answer.read().decode()
+    # The replica is now seconds behind: the strict server reads the primary (once it has asked
+    # the replica its lag again: every 5 s at most).
+    assert eventually(lambda: NEW_FIGURE in get(strict.url + FORCE_PAGE).body, timeout=15)
+    assert NEW_FIGURE in get(strict.url + FORCE_PAGE).body
+    assert "Replica replica1 is" in strict.log.read_text()
 
     replica.execute("SELECT pg_wal_replay_resume()")
     replica.wait_for_replay()
