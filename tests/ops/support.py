@@ -363,6 +363,16 @@ class RedisServer:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
+def eventually(check, timeout: float = 5, every: float = 0.05) -> bool:
+    """True once check() is; False if it is not within `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(every)
+    return True
+
+
 def stored_keys(url: str, pattern: str) -> list[str]:
     """The keys in a Redis server matching `pattern`."""
     import redis

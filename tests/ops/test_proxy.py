@@ -8,14 +8,13 @@ import gzip
 import http.client
 import json
 import re
-import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import pytest
 
 from tests.ops.proxy import Nginx, behind_nginx
-from tests.ops.support import django_env, manage, pin_default_chart, stored_keys
+from tests.ops.support import django_env, eventually, manage, pin_default_chart, stored_keys
 
 # nginx is the only client the app servers believe (DJANGO_TRUSTED_PROXY_IPS=127.0.0.1); the
 # tests' clients send from other loopback addresses, so the app can tell a request through
@@ -45,16 +44,6 @@ def request(url: str, headers: dict | None = None, source: str = READER) -> Answ
         return Answer(answer.status, answer.headers, answer.read())
     finally:
         connection.close()
-
-
-def eventually(check, timeout: float = 5) -> bool:
-    """nginx writes its access line just after the response: wait for it a little."""
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
 
 
 @dataclass

@@ -9,7 +9,6 @@ import json
 import re
 import shutil
 import tempfile
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -17,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.ops.support import StreamingReplica, django_env, get, manage
+from tests.ops.support import StreamingReplica, django_env, eventually, get, manage
 
 PASSWORD = "a-long-test-password"
 FORCE_PAGE = "/forces/kent/"
@@ -59,15 +58,6 @@ class SignedIn:
     def read(self, path: str, data: bytes | None = None) -> str:
         with self.opener.open(self.base + path, data, timeout=30) as answer:
             return answer.read().decode()
-
-
-def eventually(check, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.5)
-    return True
 
 
 def health(app) -> tuple[int, dict]:
@@ -126,7 +116,9 @@ def test_public_pages_read_the_replica_editors_the_primary_and_fall_back(
         assert NEW_FIGURE in answer.read().decode()
     # The replica is now seconds behind: the strict server reads the primary (once it has asked
     # the replica its lag again: every 5 s at most).
-    assert eventually(lambda: NEW_FIGURE in get(strict.url + FORCE_PAGE).body, timeout=15)
+    assert eventually(
+        lambda: NEW_FIGURE in get(strict.url + FORCE_PAGE).body, timeout=15, every=0.5
+    )
     assert NEW_FIGURE in get(strict.url + FORCE_PAGE).body
     assert "Replica replica1 is" in strict.log.read_text()
 
