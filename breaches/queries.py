@@ -107,6 +107,13 @@ class ForceValue:
     counted_from: int | None = None  # counted from this many incident records, not published
 
 
+def days_from(midpoint: dt.date) -> models.Func:
+    """Days between a workforce count's date and `midpoint`: "nearest" for both rates."""
+    return models.Func(
+        F("as_of"), models.Value(midpoint), template="abs(%(expressions)s)", arg_joiner=" - "
+    )
+
+
 def nearest_workforce(field: str, midpoint: dt.date, force: str = "force") -> Subquery:
     """The force's officer count (or its date) nearest to `midpoint`, for rates per 1,000.
 
@@ -114,9 +121,7 @@ def nearest_workforce(field: str, midpoint: dt.date, force: str = "force") -> Su
     """
     from .models import Workforce  # models imports this module for its managers
 
-    distance = models.Func(
-        F("as_of"), models.Value(midpoint), template="abs(%(expressions)s)", arg_joiner=" - "
-    )
+    distance = days_from(midpoint)
     nearest = (
         Workforce.objects.filter(force=OuterRef(force), measure=OFFICERS)
         .annotate(distance=distance)
@@ -315,9 +320,7 @@ def nearest_whole_workforce(field: str, midpoint: dt.date, force: str = "force")
         officers = Workforce.objects.filter(
             force=OuterRef("force"), as_of=OuterRef("as_of"), measure=OFFICERS
         )
-        distance = models.Func(
-            F("as_of"), models.Value(midpoint), template="abs(%(expressions)s)", arg_joiner=" - "
-        )
+        distance = days_from(midpoint)
         return (
             Workforce.objects.filter(force=force_ref, measure=STAFF)
             .filter(Exists(officers))
