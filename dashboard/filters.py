@@ -106,7 +106,7 @@ class LeagueFilter(django_filters.FilterSet):
         label="Sort",
     )
     # The outcome-share columns, one group shown or hidden (hidden by default, so the table
-    # fits a laptop's screen: docs/decisions/00xx-league12-league-layout.md).
+    # fits a laptop's screen: docs/decisions/0011-league-layout.md).
     shares = django_filters.ChoiceFilter(
         choices=[("show", "show"), ("hide", "hide")], method=_keep, label="Outcome shares"
     )
