@@ -22,9 +22,10 @@
     var config = {
       responsive: true,
       displaylogo: false,
-      // On a phone the toolbar covers the legend and the bars: the page has downloads instead.
-      displayModeBar: narrow ? false : "hover",
-      modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d", "toggleSpikelines"],
+      // No toolbar: on a phone it covered the legend and the bars; its buttons are focusable
+      // inside a plot hidden from assistive technology; and one offers to send the chart to
+      // another site. The page has the downloads, the pinned page the image.
+      displayModeBar: false,
     };
     window.Plotly.react(plot, spec.data || [], layout, config).then(function () {
       hideFromAssistiveTechnology(plot);
@@ -40,11 +41,8 @@
   function wideLayout(spec) {
     var layout = spec.layout || {};
     layout.title = Object.assign({}, layout.title, { text: "" });
-    // 32 px above the legend for the toolbar, so it never covers a legend entry or a bar.
     var legend = layout.showlegend === false ? 0 : 24 * Math.ceil(legendRows(spec) / 2);
-    layout.margin = Object.assign({}, layout.margin, { t: 40 + legend });
-    // Toolbar icons at 3:1 or more against white.
-    layout.modebar = { color: "#57606a", activecolor: "#1b1f24", bgcolor: "rgba(255,255,255,0.9)" };
+    layout.margin = Object.assign({}, layout.margin, { t: 16 + legend });
     return layout;
   }
 
@@ -137,11 +135,11 @@
   }
 
   // The figure is named and summarised by the page (aria-labelledby, aria-describedby); the
-  // SVG's tick labels and hover layers would only be noise, and its toolbar links must not
-  // take focus inside an aria-hidden region.
+  // SVG's tick labels and hover layers would only be noise, and nothing inside an aria-hidden
+  // region may take focus.
   function hideFromAssistiveTechnology(plot) {
     plot.setAttribute("aria-hidden", "true");
-    plot.querySelectorAll("a, [tabindex]").forEach(function (el) { el.setAttribute("tabindex", "-1"); });
+    plot.querySelectorAll("a, button, [tabindex]").forEach(function (el) { el.setAttribute("tabindex", "-1"); });
   }
 
   function resizeParent() {

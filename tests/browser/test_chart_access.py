@@ -201,6 +201,11 @@ def test_every_chart_is_a_named_figure_without_svg_noise(site, page, path):
         }
         assert not said & plot_texts  # ...and none of the SVG's text reaches a screen reader
         assert "- img" not in tree
+        # Nothing inside the hidden plot takes focus (plotly's toolbar buttons did).
+        focusable = figure.locator(".chart-plot").evaluate(
+            "p => [...p.querySelectorAll('*')].filter(e => e.tabIndex >= 0).length"
+        )
+        assert focusable == 0
         summary = figure.get_attribute("aria-describedby")
         assert page.locator(f"#{summary}").inner_text().strip()
 
