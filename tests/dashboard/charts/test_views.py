@@ -173,7 +173,8 @@ def test_league_page_table_reads_as_published(client):
 def test_plotly_bundle_is_served_by_the_app(client):
     page = soup(client.get(f"/charts/?{LEAGUE}"))
     sources = [tag["src"] for tag in page.find_all("script", src=True)]
-    assert sources == ["/static/vendor/plotly-basic-4.1.1.min.js", "/static/js/charts.js"]
+    assert "/static/vendor/plotly-basic-4.1.1.min.js" in sources
+    assert "/static/js/charts.js" in sources
     assert all(not src.startswith("http") for src in sources)
 
 
