@@ -20,13 +20,13 @@ def funnel_figure(data: ChartData) -> go.Figure:
         xs = curves["officers"]
         national = plotted[0]["national_rate"]
         fig.add_trace(_line(xs, [national] * len(xs), "National rate", "#1b1f24", "solid"))
-        for level, dash, colour in (("95", "dash", PALETTE[0]), ("99.8", "dot", PALETTE[5])):
+        for level, dash, colour in (("95", "dash", PALETTE[0]), ("99.8", "dot", PALETTE[1])):
             name = f"{level}% limits"
             fig.add_trace(_line(xs, curves[f"upper_{level}"], name, colour, dash))
             fig.add_trace(_line(xs, curves[f"lower_{level}"], name, colour, dash, legend=False))
     for name, colour, symbol, inside in (
         ("Force within the limits", PALETTE[0], "circle", True),
-        ("Force outside the limits (named)", PALETTE[5], "diamond", False),
+        ("Force outside the limits (named)", PALETTE[1], "diamond", False),
     ):
         points = [row for row in plotted if (row["position"] == "within") == inside]
         if not points:
