@@ -124,7 +124,9 @@ def test_parameters_that_do_not_apply_are_dropped_and_bad_ones_named(client):
     assert response["Location"].endswith(f"?{FUNNEL}")
     bad = client.get("/charts/?v=1&chart=funnels&dataset=bbw-2016")
     assert bad.status_code == 400
-    assert "chart:" in BeautifulSoup(bad.content, "html.parser").get_text()
+    error = BeautifulSoup(bad.content, "html.parser").select_one("#error-chart")
+    assert "Choose one of" in error.get_text()
+    assert "funnel" in error.get_text()
 
 
 def png_size(body: bytes) -> tuple[int, int]:

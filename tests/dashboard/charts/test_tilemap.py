@@ -92,7 +92,8 @@ def test_map_parameters(client):
     assert all(row["value"] == row["rate_per_1000"] for row in rows if row["value"] is not None)
     bad = client.get(f"/charts/?{MAP}&metric=most")
     assert bad.status_code == 400
-    assert "metric:" in BeautifulSoup(bad.content, "html.parser").get_text()
+    error = BeautifulSoup(bad.content, "html.parser").select_one("#error-metric")
+    assert "Choose one of" in error.get_text()
 
 
 def test_upload_text_is_escaped_in_the_map(client):
