@@ -386,8 +386,8 @@ def _with_rank_ranges(rows: list[LeagueRow], key: str) -> list[LeagueRow]:
     """Each ranked row's 95% range of ranks, simulated from its count (breaches/stats.py).
 
     A rate divides by its denominator (officers or the whole workforce, in thousands); a
-    count, or a rate per year over the league's one period, ranks counts. A row that is only a lower bound ("at least N") may
-    belong higher than N puts it, so its range starts at 1.
+    count, or a rate per year over the league's one period, ranks counts. A row that is only
+    a lower bound ("at least N") may belong higher than N puts it, so its range starts at 1.
     """
     ranked = [row for row in rows if row.rank is not None and row.count is not None]
     entries = tuple((row.force_id, row.count, _exposure(row, key)) for row in ranked)
