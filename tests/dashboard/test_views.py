@@ -37,7 +37,7 @@ def test_home_shows_the_featured_dataset_headline(client, django_assert_max_num_
     # The headline, the top forces, the league chart (with its counts of incident records)
     # and the map (the same league rows, and the forces without one): a fixed number,
     # whatever the rows.
-    with django_assert_max_num_queries(30):
+    with django_assert_max_num_queries(32):
         response = client.get("/")
     assert response.status_code == 200
     page = soup(response)
