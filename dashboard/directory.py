@@ -13,6 +13,7 @@ from breaches.vocabularies import OUTCOME_GROUPS, OUTCOMES, group_of
 from .charts.pages import force_charts
 from .league.rows import incidents_url, league_periods
 from .tables import FigureTable
+from .transparency import force_answers
 
 # Joins through `figures__` bypass Figure.objects, which hides withdrawn figures: say it again.
 PUBLISHED = Q(figures__retracted_by__isnull=True)
@@ -58,6 +59,7 @@ def force(request, slug):
             "leagues": _leagues(force),
             "counted": _counted(force),
             "charts": force_charts(force),
+            "answers": force_answers(force),
         },
     )
 

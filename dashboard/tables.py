@@ -22,6 +22,10 @@ NUMERIC = {"td": {"class": "num"}, "th": {"class": "num"}}
 # What a header link's name says it will do, so a screen reader hears the direction.
 ASCENDING = {"force": "A to Z", "rank": "first to last"}
 DESCENDING = {"force": "Z to A", "rank": "last to first"}
+RANK_RANGE = (
+    "Plausible range of ranks: where the force falls in 95% of simulations of chance "
+    "variation in the counts (see About: rank ranges)."
+)
 # Column name -> the `sort` parameter that orders by it.
 SORTABLE = {
     "rank": "rank",
@@ -193,8 +197,17 @@ class LeagueTable(tables.Table):
             *names,
         ]
 
-    def render_rank(self, value):
-        return value if value is not None else missing("–")
+    def render_rank(self, value, record):
+        if value is None:
+            return missing("–")
+        if not record.rank_range or record.rank_range == str(value):
+            return value
+        return format_html(
+            '{}<span class="rank-range" title="{}">({})</span>',
+            value,
+            RANK_RANGE,
+            record.rank_range,
+        )
 
     def render_force(self, value, record):
         url = reverse("dashboard:force", args=[record.force_slug])

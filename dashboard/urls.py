@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import browse, directory, views
+from . import browse, directory, feeds, transparency, views
 from .charts import views as chart_views
 from .incidents import views as incident_views
 
@@ -11,10 +11,13 @@ urlpatterns = [
     path("league/", views.league_table, name="league"),
     path("forces/", directory.forces, name="forces"),
     path("forces/<slug:slug>/", directory.force, name="force"),
+    path("forces/<slug:slug>/feed/", feeds.ForceChangesFeed(), name="force-feed"),
+    path("feed/", feeds.ChangesFeed(), name="feed"),
     path("datasets/", directory.datasets, name="datasets"),
     path("datasets/<slug:slug>/", directory.dataset, name="dataset"),
     path("figures/", browse.figures, name="figures"),
     path("incidents/", incident_views.incidents, name="incidents"),
+    path("transparency/", transparency.transparency, name="transparency"),
     path("about/", views.about, name="about"),
     path("healthz", views.healthz, name="healthz"),
 ]

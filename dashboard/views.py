@@ -21,7 +21,7 @@ from config.ratelimit import exporting, rate_limit
 
 from . import about as about_page
 from . import exports
-from .charts.pages import chart_block
+from .charts.pages import chart_block, map_block
 from .charts.state import ChartState
 from .directory import dataset_sources
 from .filters import LeagueFilter
@@ -53,6 +53,7 @@ def home(request):
             "headline": figures.headline(),
             "top_forces": top,
             "chart": chart_block("chart-league", ChartState(chart="league", dataset=dataset.slug)),
+            "map_chart": map_block(dataset.slug),
             "forces_with_figures": figures.by_force()
             .filter(count__isnull=False)
             .order_by()
@@ -197,6 +198,7 @@ def about(request):
             "statuses": RETURN_STATUSES.terms,
             "units": UNITS.terms,
             "datasets": Dataset.objects.public(),
+            "featured_slug": getattr(Dataset.objects.featured(), "slug", ""),
             "workforce": about_page.workforce_coverage(),
             "bbw_2016": about_page.allocation("bbw-2016"),
             **about_page.known_gaps(),

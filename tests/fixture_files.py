@@ -90,3 +90,28 @@ def totals(dataset: str, start: dt.date, end: dt.date) -> dict[str, int | None]:
         for row in figures(dataset, category="", outcome="", role="")
         if row["force"] and period(row) == (start, end)
     }
+
+
+def answers() -> dict[tuple[str, str], str]:
+    """(dataset, force slug) -> the status of the force's answer, read as the importer sets it:
+    disclosed when any total (or only breakdowns) was published, else the latest period's
+    status; a force that answered with incident records, or that returns.csv or
+    case_lists.csv names without a figure, disclosed (the loader's default)."""
+    by_pair: dict[tuple[str, str], list[dict[str, str]]] = {}
+    for row in rows("figures.csv"):
+        if row["force"]:
+            by_pair.setdefault((row["dataset"], force_slug(row["force"])), []).append(row)
+    statuses = {}
+    for pair, figures_of_pair in by_pair.items():
+        totals = sorted(
+            (r for r in figures_of_pair if not (r["category"] or r["outcome"] or r["role"])),
+            key=lambda r: (r["period_end"], r["period_start"]),
+        )
+        if not totals or any(r["count"] for r in totals):
+            statuses[pair] = "disclosed"
+        else:
+            statuses[pair] = totals[-1]["status"]
+    for name in ("incidents.csv", "returns.csv", "case_lists.csv"):
+        for row in rows(name):
+            statuses.setdefault((row["dataset"], force_slug(row["force"])), "disclosed")
+    return statuses

@@ -340,7 +340,14 @@ BUILDERS = {
 
 def build_figure(data: ChartData) -> go.Figure:
     """The figure for any chart."""
-    return BUILDERS[data.chart](data)
+    builder = BUILDERS.get(data.chart)
+    if builder is None:
+        # The funnel plot and the tile map draw with this module's helpers: imported here,
+        # where this module is complete, so the two modules need not import each other first.
+        from .comparison import COMPARISON_BUILDERS
+
+        builder = COMPARISON_BUILDERS[data.chart]
+    return builder(data)
 
 
 def image_figure(data: ChartData, *, pinned_on: str, max_rows: int = 14) -> go.Figure:
@@ -399,7 +406,8 @@ def image_figure(data: ChartData, *, pinned_on: str, max_rows: int = 14) -> go.F
 
 def _first_rows(data: ChartData, max_rows: int) -> list[dict]:
     """Whole forces, in order, up to `max_rows` rows (at least one force)."""
-    if data.chart == "trend" or len(data.rows) <= max_rows:
+    # A trend, a funnel and a map are whole or misleading: never cut to the first forces.
+    if data.chart in ("trend", "funnel", "map") or len(data.rows) <= max_rows:
         return data.rows
     forces = list(dict.fromkeys(r["force"] for r in data.rows))
     kept: list[dict] = []

@@ -17,7 +17,9 @@ from breaches.queries import ForceValue, Level, Period
 from breaches.vocabularies import CATEGORIES, OUTCOME_GROUPS, OUTCOMES, ROLES
 
 from ..league.rows import incidents_url, league_periods, published_or_counted
+from .funnel import add_limits
 from .state import BUCKETS, CHARTS, METRICS, ChartState
+from .tilemap import layout
 
 TREND_CAVEAT = (
     "Each dataset asked its own question, counted its own unit over its own periods: "
@@ -67,9 +69,12 @@ def chart_data(state: ChartState) -> ChartData:
         period = _single_period(dataset, state)
         rows = []
         if period:
-            build = {"league": _league_rows, "outcomes": _outcome_rows}.get(
-                state.chart, _category_rows
-            )
+            build = {
+                "league": _league_rows,
+                "outcomes": _outcome_rows,
+                "funnel": _funnel_rows,
+                "map": _map_rows,
+            }.get(state.chart, _category_rows)
             rows = build(figures, period, level, state, dataset)
         datasets = [dataset]
     rows += _no_figure_rows(state, rows)
@@ -109,6 +114,27 @@ def _league_rows(figures, period, level, state, dataset) -> list[dict]:
         values = [v for v in values if v.force_slug in state.forces]
     rows = [_row(v, period, dataset, value=getattr(v, key)) for v in values]
     rows.sort(key=lambda r: (r["value"] is None, -(r["value"] or 0), r["force"]))
+    return rows
+
+
+def _map_rows(figures, period, level, state, dataset) -> list[dict]:
+    """The league's rows, plus a "no figure" row for every force on the map without one."""
+    rows = _league_rows(figures, period, level, state, dataset)
+    present = {row["force_slug"] for row in rows}
+    absent = Force.objects.filter(slug__in=set(layout()) - present).order_by("name")
+    return rows + [_missing(f.name, f.slug, dataset.slug, period, "no-figure") for f in absent]
+
+
+def _funnel_rows(figures, period, level, state, dataset) -> list[dict]:
+    """League rows with officer numbers, rates and control limits (funnel.py): forces that
+    can be plotted by officer numbers, then those listed apart, by name."""
+    rows = []
+    for checked in published_or_counted(figures, IncidentCounts(dataset), period, level):
+        row = _row(checked.value, period, dataset, value=None)
+        row["officers"] = _number(checked.value.workforce)
+        rows.append(row)
+    add_limits(rows)
+    rows.sort(key=lambda r: (r["value"] is None, r["officers"] or 0, r["force"]))
     return rows
 
 
@@ -356,6 +382,8 @@ def _title(state: ChartState, dataset) -> str:
         "league": f"{dataset.title}: {unit} per force",
         "outcomes": f"{dataset.title}: what happened, share of each force's {unit}",
         "categories": f"{dataset.title}: kinds of breach per force",
+        "funnel": f"{dataset.title}: {unit} per 1,000 officers against force size",
+        "map": f"{dataset.title}: {unit} per force, on a map",
     }[state.chart]
 
 
@@ -374,7 +402,7 @@ def _subtitle(state: ChartState, level: Level, rows: list[dict], undated: int | 
         parts.append(f"outcome: {OUTCOMES.label(level.outcome).lower()}")
     if level.role:
         parts.append(f"role: {ROLES.label(level.role).lower()}")
-    if state.chart == "league" and state.metric != "count":
+    if state.chart in ("league", "map") and state.metric != "count":
         parts.append(METRICS[state.metric].lower())
     return " · ".join(parts) or CHARTS[state.chart]
 
@@ -386,7 +414,9 @@ def _value_label(state: ChartState, dataset) -> str:
         return "Per year (annualised)"
     if state.chart == "outcomes":
         return "Share of the force's total (%)"
+    if state.chart == "funnel":
+        return f"{dataset.get_unit_display()} per 1,000 officers"
     unit = dataset.get_unit_display()
-    if state.chart == "league" and state.metric != "count":
+    if state.chart in ("league", "map") and state.metric != "count":
         return f"{unit} {METRICS[state.metric].lower()}"
     return unit

@@ -7,9 +7,11 @@ the same chart in the builder, to share or embed it.
 
 from breaches.models import Figure, Force
 
+from .builders import value_text
 from .cache import live_chart
 from .state import ChartState
 from .text import summary
+from .tilemap import map_context
 
 
 def chart_block(element_id: str, state: ChartState) -> dict | None:
@@ -27,6 +29,20 @@ def chart_block(element_id: str, state: ChartState) -> dict | None:
         "summary": summary(data),
         "caveat": data.caveat,
         "figure": figure,
+        "query": state.query_string(),
+    }
+
+
+def map_block(dataset_slug: str) -> dict | None:
+    """The featured dataset's tile map for the home page (counts); None with nothing to draw."""
+    state = ChartState(chart="map", dataset=dataset_slug)
+    data, _figure = live_chart(state)
+    if not any(row.get("value") is not None for row in data.rows):
+        return None
+    return {
+        "data": data,
+        "summary": summary(data),
+        "map": map_context(data.rows, lambda row: value_text(row, "{:,.0f}"), "{:,.0f}"),
         "query": state.query_string(),
     }
 

@@ -26,6 +26,8 @@ CHARTS = {
     "trend": "Forces over time",
     "outcomes": "Outcomes by force",
     "categories": "Kinds of breach by force",
+    "funnel": "Funnel plot: rates against force size",
+    "map": "Map of forces",
 }
 # A trend of one case-list dataset can count its incident records by month or year.
 BUCKETS = {"month": "By month", "year": "By calendar year", "fy": "By financial year"}
@@ -40,6 +42,9 @@ APPLIES = {
     "trend": {"forces", "by", "category", "outcome", "role", "from", "to"},
     "outcomes": {"forces", "category", "role", "from", "to"},
     "categories": {"forces", "outcome", "role", "from", "to"},
+    # Every force with a figure is compared with the national rate: no choice of forces.
+    "funnel": {"category", "outcome", "role", "from", "to"},
+    "map": {"metric", "category", "outcome", "role", "from", "to"},
 }
 # Spellings used by earlier links and by hand-written URLs.
 OLD_NAMES = {"type": "chart", "force": "forces", "start": "from", "end": "to", "measure": "metric"}

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from .builders import missing_label, value_text
 from .data import ChartData
+from .funnel import funnel_summary
+from .tilemap import map_summary
 
 
 def pivot(data: ChartData, value_format: str) -> dict:
@@ -33,6 +35,10 @@ def _years(row: dict) -> str:
 
 def summary(data: ChartData) -> str:
     """One sentence that says what the chart shows, generated from its rows."""
+    if data.chart == "funnel":
+        return funnel_summary(data)
+    if data.chart == "map":
+        return map_summary(data, value_text)
     shown = [r for r in data.rows if r["value"] is not None]
     missing = {r["force"]: r for r in data.rows if r["value"] is None and not r["series"]}
     if not shown:

@@ -37,6 +37,7 @@ from ..responses import error_summary, no_data
 from .builders import build_figure, value_text
 from .cache import cache_key, live_chart
 from .data import ChartData
+from .funnel import funnel_row
 from .images import generic_png, render_pin_image
 from .state import (
     APPLIES,
@@ -48,12 +49,18 @@ from .state import (
     default_trend_forces,
 )
 from .text import pivot, summary
+from .tilemap import map_context
 
 IMMUTABLE = {"public": True, "max_age": 31536000, "immutable": True}
 CSV_COLUMNS = (
     "force", "force_slug", "dataset", "period_start", "period_end", "series", "series_label",
     "value", "count", "status", "summed", "lower_bound", "rate_per_1000", "annualised",
     "workforce_as_of", "restated", "notes", "source_title", "source_publisher", "source_url",
+)  # fmt: skip
+# The funnel plot's rows add the officer numbers, the expectation and the control limits.
+FUNNEL_COLUMNS = (
+    "officers", "national_rate", "expected", "lower_95", "upper_95", "lower_99.8",
+    "upper_99.8", "position", "excluded",
 )  # fmt: skip
 
 
@@ -79,10 +86,14 @@ def absolute_url(path: str) -> str:
 
 def _context(request, data: ChartData, figure: dict, *, page: str, embed: str, **extra) -> dict:
     """What every chart template shows: rows as read, summary, share links and embed code."""
-    value_format = "{:,.1f}" if data.chart != "league" or data.state.get("metric") else "{:,.0f}"
+    value_format = (
+        "{:,.1f}" if data.chart not in ("league", "map") or data.state.get("metric") else "{:,.0f}"
+    )
     if data.chart == "outcomes":
         value_format = "{:,.1f}%"
     rows = [{**row, "value_text": value_text(row, value_format)} for row in data.rows]
+    if data.chart == "funnel":  # templates cannot read "upper_99.8"; positions in words
+        rows = [funnel_row(row) for row in rows]
     table = pivot(data, value_format) if data.chart in ("outcomes", "categories") else None
     page_url = absolute_url(page)
     pin = extra.get("pin")
@@ -100,6 +111,10 @@ def _context(request, data: ChartData, figure: dict, *, page: str, embed: str, *
         "count_column": any(
             row["count"] is not None and row["value"] != row["count"] for row in data.rows
         ),
+        "excluded": [row for row in rows if row.get("excluded")],
+        "map": map_context(data.rows, lambda row: value_text(row, value_format), value_format)
+        if data.chart == "map"
+        else None,
         "summary": summary(data),
         "page_url": page_url,
         "full_url": page_url,
@@ -234,12 +249,13 @@ def _json_body(data: ChartData, **extra) -> bytes:
 def _csv_body(data: ChartData) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
+    columns = CSV_COLUMNS + (FUNNEL_COLUMNS if data.chart == "funnel" else ())
+    writer.writerow(columns)
     for row in data.rows:
         values = {**row, "notes": " | ".join(row["notes"])}
         # Notes and sources come from uploads: a spreadsheet must not run them as formulas.
         writer.writerow(
-            ["" if values.get(c) is None else neutralise(values.get(c)) for c in CSV_COLUMNS]
+            ["" if values.get(c) is None else neutralise(values.get(c)) for c in columns]
         )
     caveats = [
         f"{d['title']} ({d['publisher']}): {d['caveat'] or d['definition']}" for d in data.datasets

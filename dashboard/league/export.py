@@ -23,6 +23,7 @@ def league_columns(ranking: ForceRanking) -> list[Column]:
         # ORM-style keys: the JSON's published names, kept until the column scheme changes.
         Column("force__name", "force", lambda row: row.force_name),
         Column("force__slug", "force code", lambda row: row.force_slug),
+        Column("rank_range", "rank range (95%)"),
         Column("count", "count"),
         Column("status", "status"),
         Column("summed", "summed from parts"),

@@ -19,6 +19,7 @@ from django.utils.http import urlencode
 from breaches.derived import IncidentCounts
 from breaches.models import Dataset, Figure, Return, Source
 from breaches.queries import ForceValue, Level, Period, competition_ranks
+from breaches.stats import cached_rank_intervals
 from breaches.vocabularies import OUTCOME_GROUPS
 
 METRIC_KEYS = {
@@ -106,6 +107,18 @@ class LeagueRow(ForceValue):
     has_breakdown: bool = False  # the force published some outcome breakdown
     shares: dict[str, Share] = field(default_factory=dict)
     badges: tuple[tuple[str, str], ...] = ()  # (code, explanation)
+    # The rank's plausible range, best to worst (breaches/stats.py, rank_intervals).
+    rank_low: int | None = None
+    rank_high: int | None = None
+
+    @property
+    def rank_range(self) -> str:
+        """Best to worst rank joined by an en dash ("3" alone when certain); blank unranked."""
+        if self.rank_low is None:
+            return ""
+        if self.rank_low == self.rank_high:
+            return str(self.rank_low)
+        return f"{self.rank_low}–{self.rank_high}"
 
     @property
     def caveat_text(self) -> str:
@@ -172,7 +185,9 @@ def rank_forces(
     ranking = ForceRanking(dataset, period, level, metric, [])
     page = _PageFacts.read(ranking, checked, figures, counted)
     rows = [page.row(item) for item in checked]
-    ranking.rows = _ranked_by_metric(rows, METRIC_KEYS[metric])
+    ranking.rows = _with_rank_ranges(
+        _ranked_by_metric(rows, METRIC_KEYS[metric]), METRIC_KEYS[metric]
+    )
     if sort is None and metric in RATE_METRICS and ranking.dated_rate:
         sort = "-count"  # a rate on a dated count is offered, never the default order
     ranking.sort = sort
@@ -365,6 +380,33 @@ def _ranked_by_metric(rows: list[LeagueRow], key: str) -> list[LeagueRow]:
         strict=True,
     ))  # fmt: skip
     return [replace(row, rank=ranks.get(row.force_id)) for row in rows]
+
+
+def _with_rank_ranges(rows: list[LeagueRow], key: str) -> list[LeagueRow]:
+    """Each ranked row's 95% range of ranks, simulated from its count (breaches/stats.py).
+
+    A rate divides by its denominator (officers or the whole workforce, in thousands); a
+    count, or a rate per year over the league's one period, ranks counts. A row that is only
+    a lower bound ("at least N") may belong higher than N puts it, so its range starts at 1.
+    """
+    ranked = [row for row in rows if row.rank is not None and row.count is not None]
+    entries = tuple((row.force_id, row.count, _exposure(row, key)) for row in ranked)
+    intervals = cached_rank_intervals(entries) if entries else {}
+    out = []
+    for row in rows:
+        if row.force_id in intervals:
+            low, high = intervals[row.force_id]
+            # The range always holds the rank shown (a tie shares the best rank of its group).
+            low, high = min(low, row.rank), max(high, row.rank)
+            row = replace(row, rank_low=1 if row.lower_bound else low, rank_high=high)
+        out.append(row)
+    return out
+
+
+def _exposure(row: LeagueRow, key: str) -> float:
+    """What a rate divides the count by, in thousands; 1 when the table ranks counts."""
+    denominator = {"rate_per_1000": row.workforce, "rate_per_1000_workforce": row.whole_workforce}
+    return float(denominator[key]) / 1000 if key in denominator else 1.0
 
 
 def _sorted(rows: list[LeagueRow], sort: str | None, metric_key: str) -> list[LeagueRow]:

@@ -351,6 +351,7 @@
     var chosen = {};
     field.querySelectorAll('[name="forces"]:checked').forEach(function (box) { chosen[box.value] = true; });
     current.querySelectorAll('[name="forces"]').forEach(function (box) { box.checked = !!chosen[box.value]; });
+    current.hidden = field.hidden; // charts that compare every force (funnel, map) hide it
     ["[data-forces-why]", "[data-field-error]"].forEach(function (selector) {
       var old = current.querySelector(selector);
       var replacement = field.querySelector(selector);

@@ -27,6 +27,7 @@ CHARTS = [
     "/charts/?v=1&chart=trend&forces=dorset~surrey~sussex",
     "/charts/?v=1&chart=outcomes&dataset=bbw-2016",
     "/charts/?v=1&chart=categories&dataset=bbw-2016",
+    "/charts/?v=1&chart=funnel&dataset=bbw-2016",
     "/charts/embed/?v=1&chart=league&dataset=bbw-2016",
 ]
 PAGES = [
@@ -37,6 +38,8 @@ PAGES = [
     "/figures/",
     "/incidents/",
     "/about/",
+    "/transparency/",
+    "/charts/?v=1&chart=map&dataset=bbw-2016",  # drawn as SVG by the server, not plotly
     "/no-such-page/",
     "/admin/login/",
 ]

@@ -5,7 +5,7 @@ import pytest
 pytestmark = pytest.mark.django_db
 
 PAGES = ["/", "/league/", "/forces/", "/forces/surrey/", "/datasets/", "/datasets/bbw-2016/",
-         "/figures/", "/incidents/", "/about/"]  # fmt: skip
+         "/figures/", "/incidents/", "/about/", "/transparency/"]  # fmt: skip
 QUERIES = [
     "dataset=",
     "dataset=nope",
