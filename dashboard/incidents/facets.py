@@ -1,8 +1,10 @@
 """Facets beside the incidents list: how the filtered incidents split by force, category,
 outcome group, role and year, each value a link that adds it as a filter (the Datasette habit).
 
-One GROUP BY per facet over the filtered queryset, so every number is what the list shows
-after clicking it. An incident with several outcomes counts once in each outcome group it
+Every number is what the list shows after clicking it. Where the filters allow, facets are
+read from the counts of incident records that imports keep (breaches/counted_facets.py: a
+few hundred cells rather than a million rows); otherwise one GROUP BY per facet over the
+filtered queryset. An incident with several outcomes counts once in each outcome group it
 reached (docs/design.md, section 2a), so the outcome facet can add up to more than the list;
 the others add up to it exactly, blanks ("not coded", "undated") included.
 """
@@ -13,12 +15,13 @@ import hashlib
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Case, Count, F, Value, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Value, When
 from django.db.models.functions import ExtractYear
 from django.http import QueryDict
 from django.urls import reverse
 
-from breaches.models import Force
+from breaches.counted_facets import CellFilters, facets_from_cells
+from breaches.models import Force, Outcome
 from breaches.versions import data_version
 from breaches.vocabularies import CATEGORIES, OUTCOME_GROUPS, ROLES, outcomes_in_group
 
@@ -93,23 +96,45 @@ def _order(facet: str, counts: list[tuple]) -> list[tuple]:
     return sorted(counts, key=lambda pair: (-pair[1], pair[0]))  # forces: most first
 
 
-def facet_counts(queryset, *, cache_as: str | None = None) -> dict[str, list[tuple]]:
-    """Facet name -> [(value, count)], ordered; cached under `cache_as` (the filters that
-    made `queryset`) until the data version moves, since unfiltered counts over a million
-    rows take seconds."""
+def _without_outcome(queryset) -> int:
+    """The outcome facet's blank: incidents with no outcome published."""
+    return queryset.filter(~Exists(Outcome.objects.filter(incident=OuterRef("pk")))).count()
+
+
+def _uncached(queryset, cells: CellFilters | None) -> dict[str, list[tuple]]:
+    counted = facets_from_cells(cells) if cells else {}
+    if "outcome" in counted and (blank := _without_outcome(queryset)):
+        counted["outcome"].append((None, blank))
+    return {
+        facet: _order(facet, counted[facet] if facet in counted else _counts(queryset, facet))
+        for facet in FACETS
+    }
+
+
+def facet_counts(
+    queryset, *, cells: CellFilters | None = None, cache_as: str | None = None
+) -> dict[str, list[tuple]]:
+    """Facet name -> [(value, count)], ordered. `cells` (the same filters as `queryset`)
+    lets the facets it holds be read from counted cells; the rest count rows. Cached under
+    `cache_as` (the filters that made `queryset`) until the data version moves, since
+    unfiltered counts over a million rows take seconds."""
     if cache_as is None:
-        return {facet: _order(facet, _counts(queryset, facet)) for facet in FACETS}
+        return _uncached(queryset, cells)
     digest = hashlib.sha256(cache_as.encode()).hexdigest()[:32]
     key = f"incident-facets:{data_version()}:{digest}"
     counts = cache.get(key)
     if counts is None:
-        counts = facet_counts(queryset)
+        counts = _uncached(queryset, cells)
         cache.set(key, counts, settings.CHART_CACHE_SECONDS)
     return counts
 
 
 def incident_facets(
-    queryset, params: QueryDict | None = None, *, cache_as: str | None = None
+    queryset,
+    params: QueryDict | None = None,
+    *,
+    cells: CellFilters | None = None,
+    cache_as: str | None = None,
 ) -> dict[str, list[dict]]:
     """Facet name -> [{value, label, count, url, selected}] for the filtered `queryset`.
 
@@ -117,7 +142,7 @@ def incident_facets(
     (or, for the selected value, removes it); blanks have no filter, so their `url` is None.
     """
     params = params if params is not None else QueryDict()
-    facets = facet_counts(queryset, cache_as=cache_as)
+    facets = facet_counts(queryset, cells=cells, cache_as=cache_as)
     forces = {
         force.pk: force for force in Force.objects.filter(pk__in=[v for v, _ in facets["force"]])
     }

@@ -14,7 +14,9 @@ from django.db.models import OuterRef
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from breaches.counted_facets import CellFilters
 from breaches.models import Dataset, Force, Incident, Outcome
+from breaches.queries import Level
 from config.ratelimit import exporting, rate_limit
 
 from .. import exports
@@ -103,7 +105,7 @@ def _problems(request, filterset, form) -> list[str]:
     return problems
 
 
-def _export(request, fmt: str, queryset):
+def _export(request, fmt: str, queryset, cells):
     about = [("Filters", request.GET.urlencode() or "none")]
     if fmt == "xlsx":
         limit = min(exports.XLSX_MAX_ROWS, settings.XLSX_EXPORT_MAX_ROWS)
@@ -116,7 +118,8 @@ def _export(request, fmt: str, queryset):
         # Counted after the rows are sent, so the first byte does not wait for them.
         def facets():
             params = _plain_params(request.GET)
-            return {"facets": incident_facets(queryset, params, cache_as=_filters(request))}
+            facets = incident_facets(queryset, params, cells=cells, cache_as=_filters(request))
+            return {"facets": facets}
 
     return exports.stream_response(
         fmt,
@@ -165,27 +168,46 @@ def _flat_choices(field):
             yield value, label
 
 
-def _public_incidents():
-    """Incidents of the datasets the public sees (synthetic ones only when a setting shows
-    them). The dataset ids are a constant list: a subquery here would change the plans of
-    the keyset pages and facets."""
+def _public_dataset_ids() -> list[int]:
+    """The datasets the public sees (synthetic ones only when a setting shows them)."""
+    datasets = Dataset.objects.all() if settings.SHOW_SYNTHETIC_DATA else Dataset.objects.public()
+    return list(datasets.values_list("pk", flat=True))
+
+
+def _public_incidents(dataset_ids):
+    """The dataset ids are a constant list: a subquery here would change the plans of the
+    keyset pages and facets."""
     if settings.SHOW_SYNTHETIC_DATA:
         return Incident.objects.all()
-    return Incident.objects.filter(
-        dataset_id__in=list(Dataset.objects.public().values_list("pk", flat=True))
+    return Incident.objects.filter(dataset_id__in=dataset_ids)
+
+
+def _cell_filters(filterset, dataset_ids) -> CellFilters | None:
+    """The filters as counted cells hold them, or None when cells cannot answer (search, a
+    year or a period: counted from the rows)."""
+    data = filterset.form.cleaned_data
+    if data.get("q") or data.get("year") or data.get("occurred"):
+        return None
+    dataset, force = data.get("dataset"), data.get("force")
+    return CellFilters(
+        dataset_ids=[dataset.pk] if dataset else dataset_ids,
+        force_id=force.pk if force else None,
+        level=Level(*(data.get(name) or None for name in ("category", "outcome", "role"))),
     )
 
 
 @require_safe
 @rate_limit("exports", "EXPORT_RATE_LIMIT", what="downloads", when=exporting)
 def incidents(request):
-    filterset = IncidentFilter(request.GET, queryset=_public_incidents())
+    dataset_ids = _public_dataset_ids()
+    filterset = IncidentFilter(request.GET, queryset=_public_incidents(dataset_ids))
     form = PageForm(request.GET)
     if problems := _problems(request, filterset, form):
         return bad_request(request, problems)
     queryset = filterset.qs
+    cells = _cell_filters(filterset, dataset_ids)
     if fmt := export_format(request):
-        return _export(request, fmt, queryset)
+        return _export(request, fmt, queryset, cells)
     nav = form.cleaned_data
     page = keyset.page(
         # Prefetched, not joined: PostgreSQL underestimates how many rows a ROW() comparison
@@ -197,7 +219,9 @@ def incidents(request):
         last=nav["page"] == "last",
         number=nav["page"] if isinstance(nav["page"], int) else None,
     )
-    facets = incident_facets(queryset, _plain_params(request.GET), cache_as=_filters(request))
+    facets = incident_facets(
+        queryset, _plain_params(request.GET), cells=cells, cache_as=_filters(request)
+    )
     context = {
         "filterset": filterset,
         "table": IncidentTable(page.rows, caption="Incident records"),

@@ -12,6 +12,7 @@ from bs4 import BeautifulSoup
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from breaches.imports.counting import add_to_counts, remove_from_counts
 from breaches.models import Dataset, Force, ImportBatch, Incident, Outcome
 from dashboard import exports
 from dashboard.incidents.facets import incident_facets
@@ -20,6 +21,7 @@ FORCES = ["kent", "surrey", "west-midlands"]
 CATEGORIES = ["unauthorised-access", "pnc-misuse", None]
 ROLES = ["officer", "staff", "pcso", None]
 OUTCOMES = [["dismissed"], ["warning", "dismissed"], ["management-action"], []]
+IDS = "SELECT id FROM breaches_incident WHERE id = ANY(%s)"
 
 
 @pytest.fixture(autouse=True)
@@ -53,6 +55,8 @@ def make_incidents(n=60, *, dataset="pa-2014", prefix="T"):
         for i, incident in enumerate(incidents)
         for code in OUTCOMES[i % 4]
     )
+    # Written around the importer, so counted as it would count them: facets read the cells.
+    add_to_counts(IDS, [[incident.pk for incident in incidents]])
     return incidents
 
 
@@ -161,6 +165,7 @@ def test_cached_facets_follow_a_retraction(client):
     assert before == [("Surrey Police", 4, "/incidents/?dataset=pa-2014&force=surrey"),
                       ("Kent Police", 2, "/incidents/?dataset=pa-2014&force=kent")]  # fmt: skip
     retraction = ImportBatch.objects.create(kind="retraction", file_name="t", sha256="0" * 64)
+    remove_from_counts(IDS, [[incidents[0].pk]])  # as retraction.py does
     Incident.all_objects.filter(pk=incidents[0].pk).update(retracted_by=retraction)  # Kent
     after = facets_on(page_of(client.get("/incidents/?dataset=pa-2014")))["force"]
     assert [count for _, count, _ in after] == [4, 1]
@@ -205,6 +210,7 @@ def test_exports_neutralise_formulas_and_skip_withdrawn_incidents(client):
     incidents = make_incidents(5)
     Incident.objects.filter(pk=incidents[0].pk).update(summary='=HYPERLINK("http://x")')
     retraction = ImportBatch.objects.create(kind="retraction", file_name="t", sha256="0" * 64)
+    remove_from_counts(IDS, [[incidents[1].pk]])
     Incident.all_objects.filter(pk=incidents[1].pk).update(retracted_by=retraction)
     rows = rows_of_csv(client.get("/incidents/?dataset=pa-2014&_export=csv"))
     rows.sort(key=lambda row: row["reference"])
