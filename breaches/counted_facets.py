@@ -5,7 +5,7 @@ seconds; the cells kept by breaches/imports/counting.py already hold those sums.
 answers a facet when the list's filters are ones the cells break down by (dataset, force,
 category, outcome, role) and, for months, at most one of category, outcome and role (months
 are broken down one dimension at a time). Search, year and date filters, and the outcome
-facet under an outcome filter (an incident reaching two groups), are counted from the rows
+facet under an outcome filter (an incident reaching two groups) are counted from the rows
 (dashboard/incidents/facets.py). The cells count every published incident, examples
 included, exactly as the list shows them: tests/breaches/test_counted_facets.py checks that
 both ways give the same numbers.
@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from django.db.models import Sum
 from django.db.models.functions import ExtractYear
 
+from .imports.counting import NO_OUTCOME
 from .queries import Level
 from .vocabularies import OUTCOME_GROUPS
 
@@ -40,7 +41,7 @@ class CellFilters:
         """The facets the cells answer under these filters."""
         facets = {"force", "category", "role"}
         if self.level.outcome is None:
-            facets.add("outcome")  # its blank ("no outcome published") comes from the rows
+            facets.add("outcome")
         if self.dimensions() <= 1:
             facets.add("year")
         return facets
@@ -69,8 +70,8 @@ def _summed(cells, *group_by) -> list[tuple]:
 def facets_from_cells(filters: CellFilters) -> dict[str, list[tuple]]:
     """Facet name -> [(value, count)] (unordered) for each facet in `filters.held()`.
 
-    Blanks ("not coded", "not published", "undated") are the rest of the total; the outcome
-    facet has no blank here. One query a facet."""
+    Blanks ("not coded", "not published", "undated") are the rest of the total; "no outcome
+    published" has cells of its own (counting.NO_OUTCOME). One query a facet."""
     level = filters.level
     held = filters.held()
     by_force = _summed(_cells(filters, "whole", level), "force_id")
@@ -82,9 +83,12 @@ def facets_from_cells(filters: CellFilters) -> dict[str, list[tuple]]:
         result[name] = counts + ([(None, rest)] if rest else [])
     if "outcome" in held:
         groups = _cells(filters, "whole", level, free="outcome").filter(
-            outcome__in=OUTCOME_GROUPS.codes
+            outcome__in=[*OUTCOME_GROUPS.codes, NO_OUTCOME]
         )
-        result["outcome"] = _summed(groups, "outcome")
+        result["outcome"] = [
+            (None if code == NO_OUTCOME else code, count)
+            for code, count in _summed(groups, "outcome")
+        ]
     if "year" in held:
         months = _cells(filters, "month", level).annotate(year=ExtractYear("period_start"))
         undated = _cells(filters, "undated", level).aggregate(n=Sum("count"))["n"]

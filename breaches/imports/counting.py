@@ -16,6 +16,10 @@ are sums of months, read at query time; finer time cross-tabs are counted from t
 themselves (breaches/derived.py). That keeps the table small (a few hundred thousand cells at a
 million incidents) and an import's counting cost proportional to its size. An unknown (NULL)
 category or role counts under "all" only: it is not a cell of its own.
+
+An incident with no outcome published counts under the outcome NO_OUTCOME, so the incidents
+list's facet "no outcome published" is read from cells too (breaches/counted_facets.py); no
+league or chart asks for it.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from django.db import connection, transaction
 
 from ..vocabularies import DETAILED_OUTCOMES
 
+NO_OUTCOME = "none-published"  # not a vocabulary code: a cell of its own
 GROUP_OF = ", ".join(f"('{term.code}', '{term.group}')" for term in DETAILED_OUTCOMES.terms)
 
 # The SQL is built from constants only (vocabulary codes); values go in as parameters.
@@ -44,6 +49,9 @@ reached AS (
     FROM breaches_outcome o
     JOIN inc ON inc.id = o.incident_id
     JOIN (VALUES {GROUP_OF}) AS g (code, outcome_group) ON g.code = o.outcome
+    UNION ALL
+    SELECT inc.id, '{NO_OUTCOME}' FROM inc
+    WHERE NOT EXISTS (SELECT FROM breaches_outcome o WHERE o.incident_id = inc.id)
 ),
 keyed AS MATERIALIZED (
     SELECT inc.*, NULL::varchar AS outcome FROM inc

@@ -15,13 +15,13 @@ import hashlib
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Case, Count, Exists, F, OuterRef, Value, When
+from django.db.models import Case, Count, F, Value, When
 from django.db.models.functions import ExtractYear
 from django.http import QueryDict
 from django.urls import reverse
 
 from breaches.counted_facets import CellFilters, facets_from_cells
-from breaches.models import Force, Outcome
+from breaches.models import Force
 from breaches.versions import data_version
 from breaches.vocabularies import CATEGORIES, OUTCOME_GROUPS, ROLES, outcomes_in_group
 
@@ -96,15 +96,8 @@ def _order(facet: str, counts: list[tuple]) -> list[tuple]:
     return sorted(counts, key=lambda pair: (-pair[1], pair[0]))  # forces: most first
 
 
-def _without_outcome(queryset) -> int:
-    """The outcome facet's blank: incidents with no outcome published."""
-    return queryset.filter(~Exists(Outcome.objects.filter(incident=OuterRef("pk")))).count()
-
-
 def _uncached(queryset, cells: CellFilters | None) -> dict[str, list[tuple]]:
     counted = facets_from_cells(cells) if cells else {}
-    if "outcome" in counted and (blank := _without_outcome(queryset)):
-        counted["outcome"].append((None, blank))
     return {
         facet: _order(facet, counted[facet] if facet in counted else _counts(queryset, facet))
         for facet in FACETS
