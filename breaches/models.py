@@ -708,6 +708,13 @@ class IncidentCount(models.Model):
                 name="incidentcount_cell",
             ),
         ]
+        # The incidents list's facets over every public dataset read a breakdown's cells
+        # (breaches/counted_facets.py); the unique index leads with one dataset.
+        indexes = [
+            models.Index(
+                fields=["bucket", "outcome", "role", "category"], name="incidentcount_breakdown"
+            )
+        ]
 
     def __str__(self):
         return f"{self.dataset_id} · {self.force_id} · {self.period_start}: {self.count}"
