@@ -131,26 +131,38 @@ class IncidentCounts:
 
     def periods(self) -> list[tuple[Period, int]]:
         """The whole period, then each calendar and financial year with incidents, each with
-        the number of forces counted in it. Three small aggregate queries."""
+        the number of forces counted in it. Two small aggregate queries."""
         whole = Period(self.dataset.period_start, self.dataset.period_end)
         forces_in_whole = self._cells("whole", Level()).count()
         if not forces_in_whole:
             return []
-        months = self._cells("month", Level())
-        years: list[tuple[Period, int]] = []
-        for bucket, first_day in (("year", _YEAR_START), ("fy", _FY_START)):
-            rows = (
-                months.annotate(start=first_day)
-                .values("start")
-                .annotate(forces=Count("force_id", distinct=True))
-                .order_by("start")
-            )
-            for row in rows:
-                period = year_period(row["start"], bucket)
-                if period != whole:
-                    years.append((period, row["forces"]))
-        years.sort(key=lambda pair: (pair[0].start, pair[0].end))
+        # One pass over the month cells gives both kinds of year: (force, year, financial
+        # year) triples, a few per force and year, counted here.
+        triples = (
+            self._cells("month", Level())
+            .annotate(year=_YEAR_START, fy=_FY_START)
+            .values_list("force_id", "year", "fy")
+            .distinct()
+            .order_by()
+        )
+        forces: dict[Period, set[int]] = {}
+        for force_id, year, fy in triples:
+            for start, bucket in ((year, "year"), (fy, "fy")):
+                forces.setdefault(year_period(start, bucket), set()).add(force_id)
+        years = sorted(
+            ((period, len(ids)) for period, ids in forces.items() if period != whole),
+            key=lambda pair: (pair[0].start, pair[0].end),
+        )
         return [(whole, forces_in_whole), *years]
+
+    def listed(self) -> int:
+        """Every incident record of the dataset the incidents list shows (examples too)."""
+        IncidentCount = _models()[2]
+        whole = IncidentCount.objects.filter(
+            Level().exact("category"), Level().exact("outcome"), Level().exact("role"),
+            dataset=self.dataset, bucket="whole",
+        )  # fmt: skip
+        return whole.aggregate(n=Sum("count"))["n"] or 0
 
     def force_values(self, period: Period, level: Level) -> list[ForceValue]:
         """Each force's count of incident records in this cell, as `ForceValue`s like

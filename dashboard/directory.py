@@ -194,6 +194,6 @@ def dataset(request, slug):
             "no_figure": Force.objects.exclude(pk__in=covered | set(counted)),
             "counted": counted_rows,
             "counts_complete": incident_counts.complete_forces(),
-            "incident_count": dataset.incidents.count(),
+            "incident_count": incident_counts.listed(),
         },
     )
