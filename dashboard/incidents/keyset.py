@@ -15,11 +15,12 @@ import json
 from dataclasses import dataclass
 
 from django.db.models import F, Func, TextField, Value
-from django.db.models.lookups import GreaterThan, LessThan
+from django.db.models.lookups import GreaterThan, GreaterThanOrEqual, LessThan
 
 ORDER = ("dataset_id", "force_id", "reference")
 
-# `page=N` from links made before keyset paging: still served by OFFSET, up to this page.
+# `page=N` from links made before keyset paging: its first key is found by OFFSET over the
+# key columns (first_key), up to this page.
 MAX_NUMBERED_PAGE = 1000
 
 
@@ -69,11 +70,23 @@ def ordered(queryset, *, descending: bool = False):
     return queryset.order_by(*(f"-{name}" if descending else name for name in ORDER))
 
 
+def first_key(queryset, skip: int) -> tuple | None:
+    """The key of the row `skip` rows into the list: OFFSET over the key columns alone, which
+    the indexes hold (an index-only scan), instead of over whole rows, whose summaries and
+    search vectors would all be read only to be skipped."""
+    keys = ordered(queryset.prefetch_related(None)).values_list(*ORDER)
+    return next(iter(keys[skip : skip + 1]), None)
+
+
 def page(queryset, *, per_page: int, after=None, before=None, last=False, number=None) -> Page:
     """One page of `queryset` in key order: after a key, before a key, the last, or page N."""
     columns = _row(*(F(name) for name in ORDER))
     if number is not None and number > 1:
-        rows = list(ordered(queryset)[(number - 1) * per_page : number * per_page + 1])
+        start = first_key(queryset, (number - 1) * per_page)
+        if start is None:  # past the end
+            return _page([], has_previous=True, has_next=False, number=number)
+        queryset = queryset.filter(GreaterThanOrEqual(columns, _row(*map(Value, start))))
+        rows = list(ordered(queryset)[: per_page + 1])
         more, rows = len(rows) > per_page, rows[:per_page]
         return _page(rows, has_previous=True, has_next=more, number=number)
     if before is not None or last:

@@ -284,6 +284,26 @@ def test_keyset_pages_last_page_and_old_numbered_links(client):
 
 
 @pytest.mark.django_db
+def test_numbered_pages_skip_keys_not_rows(client):
+    make_incidents(120)
+    every = walk(client, "/incidents/?dataset=pa-2014&per_page=25")
+    with CaptureQueriesContext(connection) as captured:
+        third = page_of(client.get("/incidents/?dataset=pa-2014&per_page=25&page=3"))
+    assert references(third) == every[50:75]
+    assert third.select_one("a[rel=next]") is not None
+    # The 50 rows before the page are skipped reading their keys alone (an index-only
+    # scan); whole rows are read from the page's first key on.
+    skipping = [q["sql"] for q in captured if "OFFSET 50" in q["sql"]]
+    assert len(skipping) == 1
+    assert '"breaches_incident"."summary"' not in skipping[0]
+    fifth = page_of(client.get("/incidents/?dataset=pa-2014&per_page=25&page=5"))
+    assert references(fifth) == every[100:120]
+    assert fifth.select_one("a[rel=next]") is None
+    beyond = page_of(client.get("/incidents/?dataset=pa-2014&per_page=25&page=9"))
+    assert references(beyond) == []
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize(
     ("query", "named"),
     [
