@@ -1,4 +1,5 @@
-"""Tables (django-tables2) for the league, the figures browser and the incidents browser."""
+"""Tables (django-tables2) for the league and the figures browser (the incidents browser's
+table is dashboard/incidents/table.py)."""
 
 import django_tables2 as tables
 from django.contrib.humanize.templatetags.humanize import intcomma
@@ -364,53 +365,3 @@ class FigureTable(tables.Table):
 
     def render_note(self, value):
         return value or missing("–")
-
-
-class IncidentTable(tables.Table):
-    """One page of incidents (dashboard/incidents/), in the natural key's order.
-
-    Not sortable by column: every page is read from an index in key order, which is what
-    keeps page 1,000 as fast as page 1 (docs/incidents.md).
-    """
-
-    dataset = tables.Column(accessor="dataset__slug", verbose_name="Dataset")
-    force = tables.Column(verbose_name="Force")
-    reference = tables.Column(verbose_name="Reference")
-    occurred_on = tables.Column(verbose_name="Date", empty_values=())
-    category = tables.Column(verbose_name="Category", empty_values=())
-    role = tables.Column(verbose_name="Role", empty_values=())
-    outcomes = tables.Column(verbose_name="Outcomes", empty_values=())
-    summary = tables.Column(verbose_name="Summary")
-
-    class Meta:
-        template_name = "dashboard/table.html"
-        attrs = {"class": "incidents"}
-        orderable = False
-        empty_text = "No incidents match these filters."
-
-    row_header = "reference"
-
-    def __init__(self, data, *, caption: str, **kwargs):
-        super().__init__(data, **kwargs)
-        self.caption = caption
-
-    def render_dataset(self, value):
-        return format_html('<a href="{}">{}</a>', reverse("dashboard:dataset", args=[value]), value)
-
-    def render_force(self, value):
-        return format_html(
-            '<a href="{}">{}</a>', reverse("dashboard:force", args=[value.slug]), value.name
-        )
-
-    def render_occurred_on(self, value):
-        return format_date(value, "j M Y") if value else missing("not published")
-
-    def render_category(self, value, record):
-        return record.get_category_display() if value else missing("not coded")
-
-    def render_role(self, value, record):
-        return record.get_role_display() if value else missing("not published")
-
-    def render_outcomes(self, record):
-        outcomes = [outcome.get_outcome_display() for outcome in record.outcomes.all()]
-        return ", ".join(outcomes) if outcomes else missing("not published")

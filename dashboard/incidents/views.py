@@ -22,10 +22,10 @@ from config.ratelimit import exporting, rate_limit
 from .. import exports
 from ..filters import IncidentFilter
 from ..responses import bad_request, error_summary, export_format
-from ..tables import IncidentTable
 from . import keyset
 from .facets import FACETS, POSITION, incident_facets
 from .forms import PER_PAGE, PageForm
+from .table import HEADERS, incident_rows
 
 COLUMNS = [
     exports.Column("dataset", "dataset"),
@@ -224,7 +224,8 @@ def incidents(request):
     )
     context = {
         "filterset": filterset,
-        "table": IncidentTable(page.rows, caption="Incident records"),
+        "headers": HEADERS,
+        "rows": incident_rows(page.rows),
         "page": page,
         "total": sum(item["count"] for item in facets["force"]),
         "facets": [(name, FACETS[name], facets[name]) for name in FACETS],
