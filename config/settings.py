@@ -378,8 +378,9 @@ CHART_CACHE_SECONDS = int(os.environ.get("CHART_CACHE_SECONDS", 24 * 3600))
 # exports are the ?_export= downloads and the chart builder's data.csv / data.json twins.
 PIN_RATE_LIMIT = (int(os.environ.get("PIN_RATE_LIMIT") or 20), 600)
 EXPORT_RATE_LIMIT = (int(os.environ.get("EXPORT_RATE_LIMIT") or 60), 600)
-# Rows in an incidents Excel download. openpyxl writes about 5,000 rows a second on a 2-core
-# machine and a zip cannot stream, so a full sheet (1,048,575 rows) would outlast gunicorn's
-# 60 s timeout: past this many, the page says so and offers CSV or JSON, which stream.
-# Raise it (up to the sheet's limit) only with a longer timeout (docs/incidents.md).
-XLSX_EXPORT_MAX_ROWS = int(os.environ.get("XLSX_EXPORT_MAX_ROWS") or 100_000)
+# Rows in an incidents Excel download: by default all a sheet holds (1,048,575 under the
+# header); past that the page says so and offers CSV or JSON, which have no limit. openpyxl's
+# write-only mode keeps memory flat, but writes some 10,000 rows a second on a 2-core
+# machine and a zip is sent only once finished, so a full sheet needs gunicorn's --timeout
+# well above 60 s (docs/deploy.md); lower this instead to keep a short timeout.
+XLSX_EXPORT_MAX_ROWS = int(os.environ.get("XLSX_EXPORT_MAX_ROWS") or 1_048_575)

@@ -223,8 +223,11 @@ def test_exports_neutralise_formulas_and_skip_withdrawn_incidents(client):
 
 @pytest.mark.django_db
 def test_xlsx_is_written_row_by_row_and_refused_over_the_sheet_limit(client, monkeypatch):
+    from django.conf import settings
     from openpyxl import load_workbook
 
+    # By default an Excel download holds all a sheet holds: 1,048,576 rows, one the header.
+    assert settings.XLSX_EXPORT_MAX_ROWS == exports.XLSX_MAX_ROWS == 1_048_575
     make_incidents(12)
     response = client.get("/incidents/?dataset=pa-2014&_export=xlsx")
     assert response.status_code == 200
