@@ -2,15 +2,15 @@
 
 Usage (`make bench` runs it with the bench extra installed):
     .venv/bin/python bench/bench_incidents.py [--sizes 10000,100000,1000000] [--repeat 7]
-        [--write docs/benchmarks.md] [--skip-import] [--resume]
+        [--write docs/benchmarks.md] [--skip-import] [--resume] [--ports 8140-8179]
 
 For each size it builds (once; kept between runs in databases `incidents_bench_<size>` on the
 embedded server and in bench/.data/) a synthetic dataset with `generate_synthetic_incidents`
 and the same rows in SQLite for Datasette (indexed on every filter column, FTS5 on
-summaries), serves the app with gunicorn (2 workers, DEBUG off, SHOW_SYNTHETIC_DATA on, port
-8140-8159) and Datasette (port 8160-8179), and measures interleaved request pairs with one
-client (median of --repeat, after a warm-up). URLs that the app does not (yet) answer with a
-200 are reported as such, so the script measures whatever /incidents/ offers when it runs.
+summaries), serves the app with gunicorn (2 workers, DEBUG off, SHOW_SYNTHETIC_DATA on) and
+Datasette on ports from --ports (default 8140-8179: the first half for gunicorn), and measures
+interleaved request pairs with one client (median of --repeat, after a warm-up). URLs that
+the app does not (yet) answer with a 200 are reported as such.
 Then, unless --skip-import, it times `import_incidents` on a file of the largest size, a
 re-import of it, and a 100k chunk into an empty dataset and into one of 900k.
 Results are kept per size in bench/.data/results-<size>.json; --resume reuses them.
@@ -40,6 +40,8 @@ DATASET = "synthetic-incidents"
 SEED = 1
 PER_PAGE = 50
 CHUNK = 100_000
+# Ports for gunicorn (first half) and Datasette (second half); --ports overrides.
+PORTS = (8140, 8179)
 
 
 # --- processes ----------------------------------------------------------------------------
@@ -141,7 +143,7 @@ def wait_for(port: int, path: str, process: subprocess.Popen, what: str) -> None
 
 @contextlib.contextmanager
 def gunicorn(database: str):
-    port = free_port(8140, 8159)
+    port = free_port(PORTS[0], (PORTS[0] + PORTS[1]) // 2)
     server = subprocess.Popen(
         [
             *(PYTHON, "-m", "gunicorn", "config.wsgi", "--workers", "2", "--timeout", "300"),
@@ -160,7 +162,7 @@ def gunicorn(database: str):
 
 @contextlib.contextmanager
 def datasette(path: Path):
-    port = free_port(8160, 8179)
+    port = free_port((PORTS[0] + PORTS[1]) // 2 + 1, PORTS[1])
     settings = {
         # A careful user raises the one-second limits so that facets on a million rows answer.
         "sql_time_limit_ms": 60_000,
@@ -348,6 +350,7 @@ def facts(size: int) -> dict:
         "search": "firearms",
         "export_force": export_force[0],
         "export_rows": export_force[1],
+        "forces": [force for force, _ in sorted(forces, key=lambda fc: -fc[1])],
     }
     db.close()
     return result
@@ -366,6 +369,7 @@ def measure_pages(size: int, repeat: int) -> dict:
         ours = lambda path: (port, path)  # noqa: E731
         them = lambda path: (theirs, path)  # noqa: E731
         nosuggest = lambda path: (theirs, path + ("&" if "?" in path else "?") + "_nosuggest=1")  # noqa: E731
+        results["cold"] = measure_cold(port, f)
         filters = {
             "unfiltered": ("", ""),
             "dataset": (f"dataset={DATASET}", f"dataset={DATASET}"),
@@ -424,13 +428,30 @@ def measure_pages(size: int, repeat: int) -> dict:
             ours(f"/incidents/?{export}&_export=json"), None, max(2, repeat // 3)
         )
         results["export_worker_peak_mb"] = worker_peak_mb(server)
+        # Excel is written whole before it is sent (openpyxl write-only): once, ours alone.
+        status, first, total = fetch(port, f"/incidents/?{export}&_export=xlsx", timeout=900)
+        peak = worker_peak_mb(server)
+        results["xlsx"] = {"status": status, "seconds": total, "first_byte": first,
+                           "rows": f["export_rows"], "worker_peak_mb": peak}  # fmt: skip
         for name, path in {
             "league": f"/league/?dataset={DATASET}",
             "force page": f"/forces/{f['force']}/",
+            "dataset page": f"/datasets/{DATASET}/",
             "/charts/data.json": f"/charts/data.json?chart=league&dataset={DATASET}",
         }.items():
             results["ours_only"][name] = pair(ours(path), None, repeat)
     return results
+
+
+def measure_cold(port: int, f: dict) -> dict:
+    """Pages whose facet counts are not cached yet: the first unfiltered request, and the
+    first request for each of several forces (facets are cached by filters and data version,
+    so the medians above are warm pages)."""
+    _, _, unfiltered = fetch(port, "/incidents/")
+    forces = [slug for slug in f["forces"] if slug != f["force"]][:7]
+    times = [fetch(port, f"/incidents/?force={slug}")[2] for slug in forces]
+    median = statistics.median(times)
+    return {"unfiltered": unfiltered, "forces": len(times), "force_median": median}
 
 
 def csv_file(db: str, path: Path, dataset: str, count: int, seed: int, offset: int = 0) -> None:
@@ -468,6 +489,7 @@ def measure_imports(size: int) -> dict:
 
 
 def main() -> None:
+    global PORTS
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--repeat", type=int, default=7)
@@ -475,7 +497,9 @@ def main() -> None:
     parser.add_argument("--skip-import", action="store_true")
     parser.add_argument("--resume", action="store_true", help="reuse results kept from a run")
     parser.add_argument("--write", type=Path, help="write the section into this Markdown file")
+    parser.add_argument("--ports", default=f"{PORTS[0]}-{PORTS[1]}", help="e.g. 8110-8119")
     args = parser.parse_args()
+    PORTS = tuple(int(port) for port in args.ports.split("-"))
     DATA.mkdir(parents=True, exist_ok=True)
     sys.path.insert(0, str(ROOT))
     from incidents_report import plot, report, write

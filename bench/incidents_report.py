@@ -96,6 +96,21 @@ def report(results: list[dict], imports: dict | None, image: Path | None) -> str
             f"| gunicorn worker peak RSS after the exports | {result['export_worker_peak_mb']:,.0f}"
             " MB | | | | |"
         )
+        if xlsx := result.get("xlsx"):
+            rows = f"{xlsx['rows']:,}"
+            took = _ms(xlsx["seconds"]) if xlsx["status"] == 200 else f"HTTP {xlsx['status']}"
+            lines += [
+                f"| xlsx export, {rows} rows (one request, ours only) | {took} | | | | |",
+                f"| gunicorn worker peak RSS after the xlsx export | "
+                f"{xlsx['worker_peak_mb']:,.0f} MB | | | | |",
+            ]
+        if cold := result.get("cold"):
+            lines += [
+                f"| first page, unfiltered, facets not cached (one request) "
+                f"| {_ms(cold['unfiltered'])} | | | `/incidents/` | |",
+                f"| first page, one force, facets not cached (median of {cold['forces']} forces) "
+                f"| {_ms(cold['force_median'])} | | | `/incidents/?force=...` | |",
+            ]
         for name, r in result["ours_only"].items():
             lines.append(f"| {name} p50 (ours only) | {_cell(r, 'ours')} | | | `{r['url']}` | |")
         lines.append("")
