@@ -90,11 +90,13 @@ class IncidentCounts:
         """Forces whose case list a return marks complete: their counts are exact."""
         return self._complete
 
-    def _cells(self, bucket: str, level: Level):
-        """Cells of case lists: incident records named only as examples count nowhere."""
+    def _cells(self, bucket: str, level: Level, *, outcomes=None):
+        """Cells of case lists: incident records named only as examples count nowhere.
+        `outcomes` (a list of codes) replaces the level's outcome."""
         IncidentCount = _models()[2]
+        outcome = level.exact("outcome") if outcomes is None else Q(outcome__in=outcomes)
         return IncidentCount.objects.filter(
-            level.exact("category"), level.exact("outcome"), level.exact("role"),
+            level.exact("category"), outcome, level.exact("role"),
             dataset=self.dataset, bucket=bucket,
         ).exclude(force_id__in=self._case_lists("examples"))  # fmt: skip
 
@@ -145,12 +147,13 @@ class IncidentCounts:
             .distinct()
             .order_by()
         )
-        forces: dict[Period, set[int]] = {}
+        forces: dict[tuple[str, dt.date], set[int]] = {}
         for force_id, year, fy in triples:
-            for start, bucket in ((year, "year"), (fy, "fy")):
-                forces.setdefault(year_period(start, bucket), set()).add(force_id)
+            forces.setdefault(("year", year), set()).add(force_id)
+            forces.setdefault(("fy", fy), set()).add(force_id)
+        periods = [(year_period(start, kind), len(ids)) for (kind, start), ids in forces.items()]
         years = sorted(
-            ((period, len(ids)) for period, ids in forces.items() if period != whole),
+            (pair for pair in periods if pair[0] != whole),
             key=lambda pair: (pair[0].start, pair[0].end),
         )
         return [(whole, forces_in_whole), *years]
@@ -208,12 +211,24 @@ class IncidentCounts:
         """{force_id: {group code: Value}} like `FigureQuerySet.outcome_groups()`."""
         complete = self.complete_forces()
         result: dict[int, dict] = {}
-        for group in OUTCOME_GROUPS.codes:
-            at_group = Level(level.category, group, level.role)
-            for force_id, count in self.by_force(period, at_group).items():
-                lower = force_id not in complete
-                result.setdefault(force_id, {})[group] = Value(count, "disclosed", False, lower)
+        for force_id, group, count in self._by_force_and_group(period, level):
+            lower = force_id not in complete
+            result.setdefault(force_id, {})[group] = Value(count, "disclosed", False, lower)
         return result
+
+    def _by_force_and_group(self, period: Period, level: Level) -> list[tuple]:
+        """(force_id, outcome group, count) triples: one query over the whole period's
+        cells, which hold every group at every breakdown; other periods group by group."""
+        if _whole(self.dataset, period):
+            cells = self._cells("whole", level, outcomes=OUTCOME_GROUPS.codes)
+            return list(cells.values_list("force_id", "outcome", "count"))
+        return [
+            (force_id, group, count)
+            for group in OUTCOME_GROUPS.codes
+            for force_id, count in self.by_force(
+                period, Level(level.category, group, level.role)
+            ).items()
+        ]
 
     def series(self, bucket: str, level: Level, force_ids=()) -> list[dict]:
         """Counts per month, calendar year or financial year: national unless `force_ids`.

@@ -1,5 +1,6 @@
 """Public pages: parse the query string (form or FilterSet) -> query -> build -> render."""
 
+from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -7,6 +8,7 @@ from django.views.decorators.http import require_safe
 
 from breaches.models import Dataset, Figure, Force, Source
 from breaches.queries import Level, Period
+from breaches.versions import data_version
 from breaches.vocabularies import (
     CATEGORIES,
     DETAILED_OUTCOMES,
@@ -128,6 +130,8 @@ def league_table(request):
             "no_figure": filterset.qs.exclude(pk__in=listed)
             if period and listed
             else Force.objects.none(),
+            "data_version": data_version(),
+            "table_cache_seconds": settings.CHART_CACHE_SECONDS,
         },
     )
 

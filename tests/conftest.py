@@ -42,6 +42,15 @@ def fresh_rate_limits():
     caches[settings.RATELIMIT_CACHE].clear()
 
 
+@pytest.fixture(autouse=True)
+def fresh_page_cache():
+    """Every test starts with an empty cache: what is cached by data version (league tables,
+    facets, chart data) would outlive a rolled-back test's rows, which move no version."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def write_csv(tmp_path):
     """Write rows (lists of cells, header first) to a CSV file and return its path."""
