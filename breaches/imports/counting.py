@@ -42,16 +42,19 @@ inc AS (
     JOIN breaches_dataset d ON d.id = i.dataset_id
     WHERE i.retracted_by_id IS NULL
 ),
-reached AS (
+-- The touched incidents' outcomes, read once (one pass over the outcomes, not three).
+stored_outcomes AS MATERIALIZED (
     SELECT o.incident_id, o.outcome FROM breaches_outcome o JOIN inc ON inc.id = o.incident_id
+),
+reached AS (
+    SELECT incident_id, outcome FROM stored_outcomes
     UNION
-    SELECT o.incident_id, g.outcome_group
-    FROM breaches_outcome o
-    JOIN inc ON inc.id = o.incident_id
-    JOIN (VALUES {GROUP_OF}) AS g (code, outcome_group) ON g.code = o.outcome
+    SELECT so.incident_id, g.outcome_group
+    FROM stored_outcomes so
+    JOIN (VALUES {GROUP_OF}) AS g (code, outcome_group) ON g.code = so.outcome
     UNION ALL
     SELECT inc.id, '{NO_OUTCOME}' FROM inc
-    WHERE NOT EXISTS (SELECT FROM breaches_outcome o WHERE o.incident_id = inc.id)
+    WHERE NOT EXISTS (SELECT FROM stored_outcomes so WHERE so.incident_id = inc.id)
 ),
 keyed AS MATERIALIZED (
     SELECT inc.*, NULL::varchar AS outcome FROM inc
