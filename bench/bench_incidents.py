@@ -264,7 +264,9 @@ def stored_count(db: str) -> int:
         f"print(Incident.objects.filter(dataset__slug='{DATASET}').count())",
         check=False,
     )
-    return int(out.strip() or 0) if out.strip().isdigit() else 0
+    # The last line: Django 5.2's shell first says how many objects it imported.
+    last = (out.strip().splitlines() or ["0"])[-1]
+    return int(last) if last.isdigit() else 0
 
 
 def build(size: int) -> None:
