@@ -17,6 +17,7 @@ from django.views.decorators.http import require_safe
 from breaches.counted_facets import CellFilters
 from breaches.models import Dataset, Force, Incident, Outcome
 from breaches.queries import Level
+from breaches.versions import data_version
 from config.ratelimit import exporting, rate_limit
 
 from .. import exports
@@ -230,6 +231,9 @@ def incidents(request):
         "total": sum(item["count"] for item in facets["force"]),
         "facets": [(name, FACETS[name], facets[name]) for name in FACETS],
         "active": _active_filters(filterset),
+        "data_version": data_version(),
+        "filters_key": _filters(request),
+        "cache_seconds": settings.CHART_CACHE_SECONDS,
         "what": "incidents",
     }
     return render(request, "dashboard/incidents.html", context)
