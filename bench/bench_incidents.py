@@ -117,7 +117,9 @@ def measured_command(database: str, *args: str) -> tuple[str, float, float]:
     report = json.loads(result.stdout)
     if report["code"]:
         raise SystemExit(f"manage.py {' '.join(args)} failed:\n{report['err']}")
-    return report["out"], report["seconds"], report["peak"]
+    # The command's summary is its last line (a log line may come before it).
+    summary = (report["out"].strip().splitlines() or [""])[-1]
+    return summary, report["seconds"], report["peak"]
 
 
 def free_port(first: int, last: int) -> int:
