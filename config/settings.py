@@ -377,6 +377,9 @@ CHART_CACHE_SECONDS = int(os.environ.get("CHART_CACHE_SECONDS", 24 * 3600))
 # Per client address: (requests, seconds). "Share" pins a chart (and renders its image);
 # exports are the ?_export= downloads and the chart builder's data.csv / data.json twins.
 PIN_RATE_LIMIT = (int(os.environ.get("PIN_RATE_LIMIT") or 20), 600)
+# "spawn": Share starts a process that renders the pinned chart's image (charts/rendering.py);
+# "off": pins wait for `manage.py render_pinned_images --pending` (a cron job, say).
+PIN_IMAGE_RENDERER = os.environ.get("PIN_IMAGE_RENDERER", "spawn").strip() or "spawn"
 EXPORT_RATE_LIMIT = (int(os.environ.get("EXPORT_RATE_LIMIT") or 60), 600)
 # Rows in an incidents Excel download: by default all a sheet holds (1,048,575 under the
 # header); past that the page says so and offers CSV or JSON, which have no limit. openpyxl's

@@ -1,11 +1,13 @@
 """Force and dataset pages: everything published about one force or in one dataset."""
 
 from django.db.models import Count, F, Q
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_safe
 from django_tables2 import RequestConfig
 
 from breaches.derived import IncidentCounts, counted_by_dataset
+from breaches.imports.reference import Reference
 from breaches.models import Dataset, EnforcementAction, Figure, Force, Return, Source
 from breaches.queries import Level, Period, annualised
 from breaches.vocabularies import OUTCOME_GROUPS, OUTCOMES, group_of
@@ -31,7 +33,9 @@ def forces(request):
 
 @require_safe
 def force(request, slug):
-    force = get_object_or_404(Force, slug=slug)
+    force = Force.objects.filter(slug=slug).first()
+    if force is None:
+        return _other_spelling(request, slug)
     figures = Figure.objects.filter(force=force).select_related("dataset", "source")
     totals = _totals_over_time(force)
     table = FigureTable(
@@ -62,6 +66,23 @@ def force(request, slug):
             "answers": force_answers(force),
         },
     )
+
+
+def _other_spelling(request, slug: str):
+    """/forces/west-midlands-police/: an official name, short name or alias written as a slug
+    is a permanent redirect to the force's page; anything else a 404 naming the forces it
+    most resembles (the importer's matcher, breaches/imports/matching.py)."""
+    reference = Reference.load()
+    known = reference.force(slug)
+    if known:
+        return redirect(reverse("dashboard:force", args=[known]), permanent=True)
+    slugs = {name: slug for slug, name in reference.force_names.items()}
+    suggestions = [
+        {"name": name, "url": reverse("dashboard:force", args=[slugs[name]])}
+        for name in reference.nearest_forces(slug.replace("-", " "), limit=5)
+    ]
+    context = {"missing": f"There is no force at “{slug}”.", "suggestions": suggestions}
+    return render(request, "404.html", context, status=404)
 
 
 def _counted(force: Force) -> list[dict]:

@@ -40,6 +40,8 @@ class Column:
     key: str
     title: str
     read: Callable | None = None
+    # An Excel number format for the XLSX cells ("0.0%" for shares stored as fractions).
+    number_format: str = ""
 
     def value(self, row):
         if self.read is not None:
@@ -178,18 +180,21 @@ def xlsx_file(columns, rows: Iterable[dict], about: list[tuple[str, str]], sheet
     workbook = Workbook(write_only=True)
     data = workbook.create_sheet(sheet_title[:31])
 
-    def cells(sheet, values):
+    def cells(sheet, values, formats=()):
         out = []
-        for value in values:
+        for value, number_format in zip(values, formats or [""] * len(values), strict=True):
             cell = WriteOnlyCell(sheet, value=neutralise(value))
             if isinstance(value, str):
                 cell.data_type = "s"  # never a formula, whatever the text
+            elif number_format and value is not None:
+                cell.number_format = number_format
             out.append(cell)
         return out
 
+    formats = [column.number_format for column in columns]
     data.append(cells(data, [column.title for column in columns]))
     for row in rows:
-        data.append(cells(data, [_plain(column.value(row)) for column in columns]))
+        data.append(cells(data, [_plain(column.value(row)) for column in columns], formats))
     notes = workbook.create_sheet("About these figures")
     for label, text in about:
         notes.append(cells(notes, [label, text]))

@@ -1,10 +1,26 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from . import browse, directory, feeds, transparency, views
 from .charts import views as chart_views
 from .incidents import views as incident_views
 
 app_name = "dashboard"
+
+
+class PinIdConverter:
+    """A pin id (dashboard/models.py pin_id: 12 lower-case base32 characters). Anything else,
+    /c/%00/ included, is a 404 from the resolver before a query sees it."""
+
+    regex = "[a-z2-7]{12}"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+register_converter(PinIdConverter, "pin")
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -20,6 +36,7 @@ urlpatterns = [
     path("transparency/", transparency.transparency, name="transparency"),
     path("about/", views.about, name="about"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]
 
 # Charts and pinned charts (dashboard/charts/views.py, docs/charts.md).
@@ -30,10 +47,10 @@ urlpatterns += [
     path("charts/data.csv", chart_views.chart_csv, name="chart-csv"),
     path("charts/embed/", chart_views.chart_embed, name="chart-embed"),
     path("charts/pin", chart_views.pin, name="chart-pin"),
-    path("c/<str:pin_id>/", chart_views.pinned, name="pinned"),
-    path("c/<str:pin_id>/embed/", chart_views.pinned_embed, name="pinned-embed"),
-    path("c/<str:pin_id>/image.png", chart_views.pinned_image, name="pinned-image"),
-    path("c/<str:pin_id>/data.json", chart_views.pinned_json, name="pinned-json"),
-    path("c/<str:pin_id>/data.csv", chart_views.pinned_csv, name="pinned-csv"),
-    path("c/<str:pin_id>/live.json", chart_views.pinned_live, name="pinned-live"),
+    path("c/<pin:pin_id>/", chart_views.pinned, name="pinned"),
+    path("c/<pin:pin_id>/embed/", chart_views.pinned_embed, name="pinned-embed"),
+    path("c/<pin:pin_id>/image.png", chart_views.pinned_image, name="pinned-image"),
+    path("c/<pin:pin_id>/data.json", chart_views.pinned_json, name="pinned-json"),
+    path("c/<pin:pin_id>/data.csv", chart_views.pinned_csv, name="pinned-csv"),
+    path("c/<pin:pin_id>/live.json", chart_views.pinned_live, name="pinned-live"),
 ]

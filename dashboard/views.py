@@ -1,7 +1,9 @@
 """Public pages: parse the query string (form or FilterSet) -> query -> build -> render."""
 
+from pathlib import Path
+
 from django.conf import settings
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -215,3 +217,14 @@ def healthz(request):
     """JSON for load balancers and monitors: 503 only when the database does not answer."""
     report = health_report()
     return JsonResponse(report, status=503 if report["status"] == "unavailable" else 200)
+
+
+FAVICON = Path(settings.BASE_DIR) / "static" / "img" / "favicon.ico"
+
+
+@require_safe
+def favicon(request):
+    """/favicon.ico: browsers and feed readers ask for it whatever the page links to."""
+    response = HttpResponse(FAVICON.read_bytes(), content_type="image/x-icon")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response

@@ -1,8 +1,8 @@
 """og:image PNGs for pinned charts, rendered once with kaleido (Debian's chromium).
 
-Rendering takes seconds (a chromium start), so it happens when a chart is pinned or in
-`render_pinned_images`, never when image.png is requested. A failure is recorded on the pin
-and a generic image is served until the command succeeds.
+Rendering takes seconds (a chromium start), so it happens in `render_pinned_images`, which
+"Share" spawns (rendering.py), never in a request. A failure is recorded on the pin and a
+generic image is served until the command succeeds.
 """
 
 from __future__ import annotations

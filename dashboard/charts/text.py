@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.text import slugify
+
 from .builders import missing_label, value_text
 from .data import ChartData
 from .funnel import funnel_summary
@@ -82,3 +84,17 @@ def summary(data: ChartData) -> str:
     elif missing:
         sentence += f"; {len(missing)} forces have no figure to show"
     return sentence + "."
+
+
+def download_name(state: dict, pin_id: str = "") -> str:
+    """trend-bbw-2016-forces-kent-surrey-from-2012: a saved file says which chart it holds.
+
+    From a canonical state (ChartState.as_dict()): the chart and dataset, then every other
+    parameter with its value; a pinned
+    chart's files end with its id. Capped, since twelve forces make a long name.
+    """
+    state = {name: value for name, value in state.items() if name != "v"}
+    parts = [state.pop("chart", "chart"), state.pop("dataset", "") or "all-datasets"]
+    parts += [f"{name}-{value.replace('~', '-')}" for name, value in state.items()]
+    name = slugify("-".join(parts))[:150].strip("-")
+    return f"{name}-{pin_id}" if pin_id else name

@@ -38,7 +38,8 @@ from .builders import build_figure, value_text
 from .cache import cache_key, live_chart
 from .data import ChartData
 from .funnel import funnel_row
-from .images import generic_png, render_pin_image
+from .images import generic_png
+from .rendering import render_after_commit
 from .state import (
     APPLIES,
     BUCKETS,
@@ -48,7 +49,7 @@ from .state import (
     ChartStateForm,
     default_trend_forces,
 )
-from .text import pivot, summary
+from .text import download_name, pivot, summary
 from .tilemap import map_context
 
 IMMUTABLE = {"public": True, "max_age": 31536000, "immutable": True}
@@ -226,7 +227,7 @@ def _twin(request, kind: str):
         data, _figure = live_chart(state, version)
         body = _json_body(data) if kind == "json" else _csv_body(data)
         cache.set(key, body, settings.CHART_CACHE_SECONDS)
-    return _twin_response(body, kind, "chart")
+    return _twin_response(body, kind, download_name(state.as_dict()))
 
 
 @require_safe
@@ -265,8 +266,11 @@ def _csv_body(data: ChartData) -> bytes:
 
 
 def _twin_response(body: bytes, kind: str, name: str) -> HttpResponse:
+    """The rows, named after the chart: JSON shown in the browser, CSV saved as a file."""
     if kind == "json":
-        return HttpResponse(body, content_type="application/json")
+        response = HttpResponse(body, content_type="application/json")
+        response["Content-Disposition"] = f'inline; filename="{name}.json"'
+        return response
     response = HttpResponse(body, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     return response
@@ -293,8 +297,8 @@ def pin(request):
             "data_version": data_version(),
         },
     )
-    if created:
-        render_pin_image(pinned)
+    if created:  # its image is rendered by another process, seconds later
+        render_after_commit()
     return redirect(pinned)
 
 
@@ -352,24 +356,27 @@ def pinned_embed(request, pin_id):
 def pinned_image(request, pin_id):
     pinned = get_object_or_404(PinnedChart.objects.only("id", "image"), pk=pin_id)
     if not pinned.image:
-        # Not rendered yet (render_pinned_images will): a generic card, and no long caching.
+        # Not rendered yet (a renderer is on it: rendering.py): a generic card, cached for a
+        # minute only, so that a preview fetched now shows the chart's own image soon after.
         response = HttpResponse(generic_png(), content_type="image/png")
-        patch_cache_control(response, public=True, max_age=300)
+        patch_cache_control(response, public=True, max_age=60)
         return response
     return _immutable(HttpResponse(bytes(pinned.image), content_type="image/png"))
 
 
 def _pinned_twin(pin_id_: str, kind: str) -> HttpResponse:
-    key = f"charts:pinned:{kind}:{pin_id_}"
-    body = cache.get(key)
-    if body is None:
+    key = f"charts:pinned:{kind}:named:{pin_id_}"
+    cached = cache.get(key)
+    if cached is None:
         pinned, data = _pinned(pin_id_)
         if kind == "json":
             body = _json_body(data, pinned_at=pinned.created_at.isoformat(), id=pinned.id)
         else:
             body = _csv_body(data)
-        cache.set(key, body, None)  # a pinned chart never changes
-    return _immutable(_twin_response(body, kind, f"chart-{pin_id_}"))
+        cached = (body, download_name(data.state, pin_id_))
+        cache.set(key, cached, None)  # a pinned chart never changes
+    body, name = cached
+    return _immutable(_twin_response(body, kind, name))
 
 
 @require_safe

@@ -48,7 +48,12 @@ def league_columns(ranking: ForceRanking) -> list[Column]:
 
 def _share_columns(code: str, label: str) -> list[Column]:
     return [
-        Column(f"share_{code}", f"share {label}", lambda row: row.shares[code].value),
+        Column(
+            f"share_{code}",
+            f"share {label}",
+            lambda row: row.shares[code].value,
+            number_format="0.0%",
+        ),
         Column(
             f"share_{code}_lower_bound",
             f"share {label} is at least",
@@ -58,8 +63,13 @@ def _share_columns(code: str, label: str) -> list[Column]:
 
 
 def league_filename(ranking: ForceRanking, query) -> str:
-    """league-bbw-2016-outcome-dismissed: a saved file says which table it is."""
-    parts = [f"{name}-{query.get(name)}" for name in FILTERS if query.get(name) and name != "sort"]
+    """league-bbw-2016-period-2024-04-01-to-2025-03-31-outcome-dismissed: a saved file says
+    which table it is; the `~` between dates becomes "to" (slugify would drop it)."""
+    parts = [
+        f"{name}-{query.get(name).replace('~', '-to-')}"
+        for name in FILTERS
+        if query.get(name) and name != "sort"
+    ]
     return "-".join(["league", ranking.dataset.slug, *parts])
 
 

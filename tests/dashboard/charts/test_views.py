@@ -9,7 +9,7 @@ import struct
 import pytest
 from bs4 import BeautifulSoup
 from django.core.cache import cache
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from dashboard.models import PinnedChart
 from tests import fixture_files
@@ -209,24 +209,72 @@ def test_pinning_is_idempotent_and_pinned_pages_are_immutable(client, no_browser
     assert "data as published on" in page.select_one(".pinned-note").get_text()
 
 
-def test_failed_render_serves_a_generic_image_until_the_command_succeeds(
+def test_a_pin_waits_with_a_generic_image_and_a_failed_render_is_kept(
     client, no_browser, monkeypatch
 ):
     url = pin(client)["Location"]
     pinned = PinnedChart.objects.get()
-    assert pinned.image is None
-    assert "Chrome" in pinned.image_error
+    assert (pinned.image, pinned.image_error) == (None, "")  # pending: rendered off the request
     generic = client.get(url + "image.png")
     assert generic["Content-Type"] == "image/png"
-    assert "immutable" not in generic["Cache-Control"]
+    assert generic["Cache-Control"] == "public, max-age=60"
     assert png_size(generic.content) == (1200, 630)
 
+    with pytest.raises(CommandError, match="1 image"):  # no chromium: the error is kept
+        call_command(
+            "render_pinned_images", "--pending", stdout=io.StringIO(), stderr=io.StringIO()
+        )
+    pinned.refresh_from_db()
+    assert "Chrome" in pinned.image_error
+    assert client.get(url + "image.png").content == generic.content
+    call_command("render_pinned_images", "--pending", stdout=io.StringIO())  # tried: not pending
+
     monkeypatch.delenv("BROWSER_PATH")
-    call_command("render_pinned_images", stdout=io.StringIO())
+    call_command("render_pinned_images", stdout=io.StringIO())  # without --pending: failed too
     image = client.get(url + "image.png")
     assert image["Cache-Control"] == "public, max-age=31536000, immutable"
     assert png_size(image.content) == (1200, 630)
     assert image.content != generic.content
+
+
+def test_renderers_never_render_a_pin_another_holds(client, no_browser):
+    """Renderers started by several workers claim pins with SKIP LOCKED."""
+    from dashboard.charts.rendering import pending, render_claimed
+
+    pin(client)
+    pin(client, "v=1&chart=outcomes&dataset=bbw-2016")
+    first = PinnedChart.objects.order_by("created_at").first()
+    claims = render_claimed(pending())
+    claimed, _ = next(claims)  # the oldest pending pin (its render failed: no chromium)
+    assert claimed.pk == first.pk
+    assert [pin.pk for pin, _ in claims] == [PinnedChart.objects.exclude(pk=first.pk).get().pk]
+
+
+def test_pin_urls_that_cannot_be_a_pin_are_404s(client):
+    url = pin(client)["Location"]
+    for bad in ("%00", "doesnotexist", "ABCDEFGHIJKL", url.split("/")[2] + "x"):
+        for suffix in ("", "embed/", "image.png", "data.json", "data.csv", "live.json"):
+            response = client.get(f"/c/{bad}/{suffix}")
+            assert response.status_code == 404, (bad, suffix)
+            assert b"Page not found" in response.content
+
+
+def test_downloads_are_named_after_the_chart(client, no_browser):
+    query = "v=1&chart=trend&dataset=&forces=kent~surrey&from=2012"
+    response = client.get(f"/charts/data.csv?{query}", follow=True)
+    assert response["Content-Disposition"] == (
+        'attachment; filename="trend-all-datasets-forces-kent-surrey-from-2012.csv"'
+    )
+    league = client.get(f"/charts/data.json?{LEAGUE}&metric=per-1000-officers")
+    assert league["Content-Disposition"] == (
+        'inline; filename="league-bbw-2016-metric-per-1000-officers.json"'
+    )
+    url = pin(client)["Location"]
+    pin_id = url.split("/")[2]
+    for kind, disposition in (("csv", "attachment"), ("json", "inline")):
+        assert client.get(f"{url}data.{kind}")["Content-Disposition"] == (
+            f'{disposition}; filename="league-bbw-2016-{pin_id}.{kind}"'
+        )
 
 
 def test_pinned_chart_keeps_its_rows_after_a_restatement(client, no_browser, write_csv):
@@ -264,11 +312,6 @@ def test_pin_with_bad_state_is_a_400(client, no_browser):
     response = client.post("/charts/pin", {"v": "1", "chart": "pie"})
     assert response.status_code == 400
     assert PinnedChart.objects.count() == 0
-
-
-def test_unknown_pin_is_a_404(client):
-    assert client.get("/c/doesnotexist/").status_code == 404
-    assert client.get("/c/doesnotexist/image.png").status_code == 404
 
 
 def test_pinned_pages_link_to_the_site_url_whoever_visits_first(client, no_browser, settings):
