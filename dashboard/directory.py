@@ -7,7 +7,7 @@ from django.views.decorators.http import require_safe
 from django_tables2 import RequestConfig
 
 from breaches.derived import IncidentCounts, counted_by_dataset
-from breaches.imports.reference import Reference
+from breaches.imports.reference import Reference, name_key
 from breaches.models import Dataset, EnforcementAction, Figure, Force, Return, Source
 from breaches.queries import Level, Period, annualised
 from breaches.vocabularies import OUTCOME_GROUPS, OUTCOMES, group_of
@@ -73,8 +73,8 @@ def _other_spelling(request, slug: str):
     is a permanent redirect to the force's page; anything else a 404 naming the forces it
     most resembles (the importer's matcher, breaches/imports/matching.py)."""
     reference = Reference.load()
-    known = reference.force(slug)
-    if known:
+    spellings = {_slug_key(spelling): known for spelling, known in reference.forces.items()}
+    if known := spellings.get(_slug_key(slug)):
         return redirect(reverse("dashboard:force", args=[known]), permanent=True)
     slugs = {name: slug for slug, name in reference.force_names.items()}
     suggestions = [
@@ -83,6 +83,11 @@ def _other_spelling(request, slug: str):
     ]
     context = {"missing": f"There is no force at “{slug}”.", "suggestions": suggestions}
     return render(request, "404.html", context, status=404)
+
+
+def _slug_key(name: str) -> str:
+    """A name as a slug writes it: "Avon & Somerset" is avon-somerset, slugify drops the &."""
+    return " ".join(word for word in name_key(name).split() if word != "and")
 
 
 def _counted(force: Force) -> list[dict]:

@@ -276,3 +276,45 @@ def test_force_page_every_figure_sorts_by_its_headers(client):
 def test_force_page_ignores_a_sort_it_does_not_know(client):
     unsorted = _every_figure_counts(client.get("/forces/surrey/"))
     assert _every_figure_counts(client.get("/forces/surrey/?sort=__class__")) == unsorted
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["west-midlands-police", "West-Midlands-Police", "west-mids-police"],
+)
+def test_force_names_and_aliases_as_slugs_redirect_for_good(client, written):
+    force = fixture_files.force_slug("West Midlands Police")
+    response = client.get(f"/forces/{written}/")
+    assert response.status_code == 301
+    assert response["Location"] == f"/forces/{force}/"
+
+
+def test_every_short_name_and_alias_in_the_fixtures_reaches_its_force(client):
+    from django.utils.text import slugify
+
+    spellings = [(f["short_name"], f["slug"]) for f in fixture_files.rows("forces.csv")]
+    spellings += [(f["name"], f["slug"]) for f in fixture_files.rows("forces.csv")]
+    spellings += [(a["alias"], a["force"]) for a in fixture_files.rows("aliases.csv")]
+    for spelling, slug in spellings:
+        written = slugify(spelling)
+        if not spelling or written == slug:
+            continue
+        response = client.get(f"/forces/{written}/")
+        assert (response.status_code, response["Location"]) == (301, f"/forces/{slug}/"), spelling
+
+
+def test_an_unknown_force_is_a_404_that_suggests_forces(client):
+    response = client.get("/forces/west-midlans/")
+    assert response.status_code == 404
+    page = BeautifulSoup(response.content, "html.parser")
+    assert "There is no force at “west-midlans”" in page.get_text()
+    links = {a.get_text(): a["href"] for a in page.select("ul.suggestions a")}
+    assert links["West Midlands Police"] == "/forces/west-midlands/"
+    assert client.get(links["West Midlands Police"]).status_code == 200
+    # Not an alias, but a newsroom initialism the matcher spells out.
+    initialism = BeautifulSoup(client.get("/forces/tvp/").content, "html.parser")
+    assert [a.get_text() for a in initialism.select("ul.suggestions a")] == ["Thames Valley Police"]
+    nothing = client.get("/forces/xqzv-qqq/")
+    assert nothing.status_code == 404
+    assert BeautifulSoup(nothing.content, "html.parser").select("ul.suggestions a") == []
+    assert "every force" in text_of(nothing)

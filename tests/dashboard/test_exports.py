@@ -130,3 +130,28 @@ def test_share_lower_bounds_travel_with_the_shares(client):
     humberside = rows["Humberside Police"]
     assert humberside["share resigned or dismissed is at least"] == "True"  # "≥ 3%" on screen
     assert rows["Surrey Police"]["share resigned or dismissed is at least"] == "False"
+
+
+def test_file_names_keep_the_dates_of_a_period_apart(client):
+    response = client.get("/league/?dataset=dbc-2025&period=2024-04-01~2025-03-31&_export=csv")
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == (
+        'attachment; filename="league-dbc-2025-period-2024-04-01-to-2025-03-31.csv"'
+    )
+
+
+def test_xlsx_shares_are_percentages(client):
+    response = client.get("/league/?dataset=bbw-2016&_export=xlsx")
+    sheet = load_workbook(io.BytesIO(response.content))["Figures"]
+    header = [cell.value for cell in sheet[1]]
+    column = header.index("share resigned or dismissed") + 1
+    shares = [row[0] for row in sheet.iter_rows(min_row=2, min_col=column, max_col=column)]
+    surrey = next(
+        row[column - 1] for row in sheet.iter_rows(min_row=2) if row[1].value == "Surrey Police"
+    )
+    published = [cell for cell in shares if cell.value is not None]
+    assert published, "bbw-2016 publishes outcomes"
+    assert {cell.number_format for cell in published} == {"0.0%"}
+    assert 0 < surrey.value < 1  # a fraction that Excel shows as a percentage
+    # Counts keep Excel's general format.
+    assert sheet.cell(row=2, column=header.index("count") + 1).number_format == "General"

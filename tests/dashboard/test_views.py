@@ -2,6 +2,7 @@
 
 import pytest
 from bs4 import BeautifulSoup
+from django.conf import settings
 from django.db import connection
 
 from tests import fixture_files
@@ -184,3 +185,14 @@ def test_healthz_503_when_the_database_does_not_answer(client):
     assert response.json()["status"] == response.json()["database"] == "unavailable"
     # Once the database answers again, so does the app, without a restart.
     assert client.get("/healthz").status_code == 200
+
+
+def test_favicon_is_served(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/x-icon"
+    assert response.content == (settings.BASE_DIR / "static" / "img" / "favicon.ico").read_bytes()
+    assert response.content[:4] == b"\x00\x00\x01\x00"  # an ICO header
+    page = BeautifulSoup(client.get("/about/").content, "html.parser")
+    icon = page.find("link", rel="icon")["href"]
+    assert client.get(icon).status_code == 200
