@@ -751,3 +751,10 @@ class EnforcementAction(models.Model):
 
     def __str__(self):
         return f"{self.force}: {self.action} ({self.date})"
+
+    @property
+    def no_link_reason(self) -> str:
+        """Why there is no page to link to, shown in its place (dashboard/sources.py)."""
+        if self.url:
+            return f"cited as “{self.url}”, which is not a web address"
+        return "the source was recorded without an address"

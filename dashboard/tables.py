@@ -10,6 +10,7 @@ from django.utils.html import format_html, format_html_join
 from breaches.vocabularies import OUTCOME_GROUPS, RETURN_STATUSES
 
 from .league.rows import BADGE_LABELS, ForceRanking
+from .sources import UPLOADED, source_html
 
 SUMMED = "Summed from published parts (by role or by outcome) that add up to the force's total."
 LOWER_BOUND = (
@@ -46,12 +47,7 @@ def missing(text: str):
 def source_link(source):
     if source is None:
         return missing("–")
-    publisher = (
-        format_html('<span class="sub">{}</span>', source.publisher) if source.publisher else ""
-    )
-    if not source.url:
-        return format_html("{}{}", source.title, publisher)
-    return format_html('<a href="{}" rel="noopener">{}</a>{}', source.url, source.title, publisher)
+    return source_html(source.title, source.url, source.publisher)
 
 
 def counted_link(count: int, url: str):

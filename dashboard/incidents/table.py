@@ -15,9 +15,12 @@ from django.template.defaultfilters import date as format_date
 from django.urls import reverse
 from django.utils.html import format_html
 
+from ..sources import UPLOADED, source_html
 from ..tables import missing
 
-HEADERS = ("Dataset", "Force", "Reference", "Date", "Category", "Role", "Outcomes", "Summary")
+HEADERS = (
+    "Dataset", "Force", "Reference", "Date", "Category", "Role", "Outcomes", "Summary", "Source",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -32,11 +35,20 @@ class IncidentRow:
     role: str
     outcomes: str
     summary: str
+    source: str
 
 
 def incident_rows(incidents) -> list[IncidentRow]:
     """Rows for incidents with their dataset, force and outcomes prefetched."""
     links: dict[tuple[str, str], str] = {}
+    sources: dict[str, str] = {}
+
+    def source(dataset) -> str:
+        # Incident records carry no source of their own: each was read in its dataset's
+        # publication (the upload format has no source column, docs/upload-formats.md).
+        if dataset.slug not in sources:
+            sources[dataset.slug] = source_html(dataset.publisher, dataset.url, why=UPLOADED)
+        return sources[dataset.slug]
 
     def link(view: str, slug: str, text: str) -> str:
         if (view, slug) not in links:
@@ -61,6 +73,7 @@ def incident_rows(incidents) -> list[IncidentRow]:
                 role=incident.get_role_display() if incident.role else missing("not published"),
                 outcomes=", ".join(outcomes) if outcomes else missing("not published"),
                 summary=incident.summary,
+                source=source(incident.dataset),
             )
         )
     return rows

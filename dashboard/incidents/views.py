@@ -37,6 +37,8 @@ COLUMNS = [
     exports.Column("role", "role"),
     exports.Column("outcomes", "outcomes"),
     exports.Column("summary", "summary"),
+    exports.Column("source_title", "source"),  # the dataset's publication: where it was read
+    exports.Column("source_url", "source URL"),
 ]
 CHUNK = 2000  # rows fetched from the server-side cursor at a time
 
@@ -63,7 +65,8 @@ def export_rows(queryset):
         )
     )
     # Names from two small tables rather than a join per row.
-    datasets = dict(Dataset.objects.values_list("pk", "slug"))
+    datasets = {pk: (slug, title, url) for pk, slug, title, url in Dataset.objects.values_list(
+        "pk", "slug", "title", "url")}  # fmt: skip
     forces = dict(Force.objects.values_list("pk", "name"))
     # On the database the rows are read from: a replica for a public download (config/replicas.py).
     alias = rows.db
@@ -73,8 +76,9 @@ def export_rows(queryset):
         with connections[alias].cursor() as cursor:
             cursor.execute("SET LOCAL cursor_tuple_fraction = 0.001")
         for row in rows.iterator(chunk_size=CHUNK):
+            slug, title, url = datasets[row["dataset_id"]]
             yield {
-                "dataset": datasets[row["dataset_id"]],
+                "dataset": slug,
                 "force": forces[row["force_id"]],
                 "reference": row["reference"],
                 "occurred_on": row["occurred_on"],
@@ -82,6 +86,8 @@ def export_rows(queryset):
                 "role": row["role"] or "",
                 "outcomes": row["outcome_codes"],
                 "summary": row["summary"],
+                "source_title": title,
+                "source_url": url,
             }
 
 

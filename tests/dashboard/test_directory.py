@@ -1,5 +1,6 @@
 """Force and dataset pages, the figures and incidents browsers and the about page, by content."""
 
+import io
 import math
 
 import pytest
@@ -318,3 +319,41 @@ def test_an_unknown_force_is_a_404_that_suggests_forces(client):
     assert nothing.status_code == 404
     assert BeautifulSoup(nothing.content, "html.parser").select("ul.suggestions a") == []
     assert "every force" in text_of(nothing)
+
+
+def test_every_ico_action_links_to_a_public_page(client):
+    for action in fixture_files.rows("enforcement_actions.csv"):
+        slug = fixture_files.force_slug(action["force"])
+        page = BeautifulSoup(client.get(f"/forces/{slug}/").content, "html.parser")
+        cells = [row.select("td")[-1] for row in page.select("table.ico-actions tbody tr")]
+        links = {cell.a["href"] for cell in cells if cell.a}
+        assert action["url"] in links, action["force"]
+        assert action["url"].startswith("https://") or action["url"].startswith("http://")
+
+
+def test_a_source_with_no_public_page_says_so_and_why(client, write_csv):
+    from django.core.management import call_command
+
+    from breaches.models import EnforcementAction, Force
+
+    upload = write_csv([
+        ["dataset", "force", "period_start", "period_end", "count", "source_title"],
+        ["pa-2014", "Dorset Police", "2009-01-01", "2013-10-31", "7", "Emailed FOI reply"],
+    ])  # fmt: skip
+    call_command("import_figures", upload, stdout=io.StringIO())
+    EnforcementAction.objects.create(
+        force=Force.objects.get(slug="dorset"),
+        date="2020-01-01",
+        action="reprimand",
+        summary="test",
+        source="A case file",
+        url="files/case.pdf",
+    )
+    page = BeautifulSoup(client.get("/forces/dorset/").content, "html.parser")
+    totals = page.select_one("table.totals").get_text(" ", strip=True)
+    assert "Emailed FOI reply (no public link: read from a file uploaded to this site" in totals
+    ico = page.select_one("table.ico-actions").get_text(" ", strip=True)
+    assert "A case file (no public link: cited as “files/case.pdf”, which is not a web" in ico
+    assert not page.select('table.ico-actions a[href="files/case.pdf"]')
+    figures = BeautifulSoup(client.get("/figures/?q=Emailed").content, "html.parser")
+    assert "no public link" in figures.get_text()

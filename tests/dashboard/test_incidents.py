@@ -16,6 +16,7 @@ from breaches.imports.counting import add_to_counts, remove_from_counts
 from breaches.models import Dataset, Force, ImportBatch, Incident, Outcome
 from dashboard import exports
 from dashboard.incidents.facets import incident_facets
+from tests import fixture_files
 
 FORCES = ["kent", "surrey", "west-midlands"]
 CATEGORIES = ["unauthorised-access", "pnc-misuse", None]
@@ -381,3 +382,29 @@ def test_a_page_is_a_bounded_number_of_queries(client, django_assert_max_num_que
     assert len(references(page)) == 10
     with django_assert_max_num_queries(10):  # facets now cached
         client.get("/incidents/?category=pnc-misuse&per_page=10&after=" + "WzEsMSwiQSJd")
+
+
+@pytest.mark.django_db
+def test_every_incident_row_and_export_row_links_to_where_it_was_read(client):
+    publications = {row["slug"]: row for row in fixture_files.rows("datasets.csv")}
+    listed = fixture_files.rows("incidents.csv")
+    page = page_of(client.get("/incidents/?per_page=100"))
+    rows = page.select("table.incidents tbody tr")
+    assert len(rows) == len(listed)
+    for row in rows:
+        dataset = publications[row.select_one("td a").get_text()]
+        link = row.select_one("td:last-child a")
+        assert (link["href"], link.get_text()) == (dataset["url"], dataset["publisher"])
+    for response in (
+        client.get("/incidents/?_export=csv"),
+        client.get("/incidents/?_export=json"),
+    ):
+        exported = (
+            rows_of_csv(response) if "csv" in response["Content-Type"]
+            else rows_of_json(response)["rows"]
+        )  # fmt: skip
+        assert len(exported) == len(listed)
+        for row in exported:
+            dataset = publications[row["dataset"]]
+            source_url = row.get("source URL", row.get("source_url"))
+            assert source_url == dataset["url"]
