@@ -82,4 +82,4 @@ def test_no_page_scrolls_sideways_on_a_phone(site, browser):
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
     context.close()
-    assert overflow == {path: 0 for path in overflow}
+    assert overflow == dict.fromkeys(overflow, 0)
