@@ -41,26 +41,31 @@ def pending() -> QuerySet:
 
 
 def render_after_commit() -> None:
-    """Start a renderer once the pin is committed (a renderer could not see it before)."""
+    """Start a renderer once the pin is committed (a renderer could not see it before), from
+    a thread: forking the worker and starting Python must not delay the response either."""
     if settings.PIN_IMAGE_RENDERER == "spawn":
-        transaction.on_commit(spawn_renderer)
+        transaction.on_commit(
+            lambda: threading.Thread(
+                target=spawn_renderer, args=(_same_database(),), daemon=True
+            ).start()
+        )
 
 
-def spawn_renderer() -> None:
-    """`render_pinned_images --pending` in a new session: a worker's exit does not stop it."""
+def spawn_renderer(database: dict[str, str]) -> None:
+    """`render_pinned_images --pending` in a new session (a worker's exit does not stop it),
+    waited for here so that it is reaped, not left a zombie until the worker exits."""
     try:
         process = subprocess.Popen(
             [sys.executable, str(MANAGE), "render_pinned_images", "--pending"],
             cwd=settings.BASE_DIR,
-            env={**os.environ, **_same_database()},
+            env={**os.environ, **database},
             stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
     except OSError as error:  # the pin stays pending: the next renderer or the command does it
         log.warning("Could not start the pinned-image renderer: %s", error)
         return
-    # Reap it when it ends, or it lingers as a zombie until the worker exits.
-    threading.Thread(target=process.wait, daemon=True).start()
+    process.wait()
 
 
 def _same_database() -> dict[str, str]:
