@@ -15,6 +15,7 @@ PAGES = {
     "league": "/league/?dataset=bbw-2016",
     "league-dismissed": "/league/?dataset=bbw-2016&outcome=dismissed&metric=per-1000-officers",
     "force": "/forces/surrey/",
+    "force-west-midlands": "/forces/west-midlands/",
     "dataset": "/datasets/bbw-2016/",
     "dataset-sources": "/datasets/dbc-2025/",
     "figures": "/figures/?dataset=bbw-2016",
