@@ -69,10 +69,11 @@ def environment() -> dict:
     return env
 
 
-def start_gunicorn(port: int, env: dict) -> subprocess.Popen:
+def start_gunicorn(port: int, env: dict, root: Path = ROOT) -> subprocess.Popen:
+    """gunicorn serving the checkout at `root` (another one to compare with this)."""
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
-        cwd=ROOT,
+        cwd=root,
         env=env,
         check=True,
     )
@@ -89,7 +90,7 @@ def start_gunicorn(port: int, env: dict) -> subprocess.Popen:
             "--log-level",
             "warning",
         ],
-        cwd=ROOT,
+        cwd=root,
         env=env,
     )
     for _ in range(100):

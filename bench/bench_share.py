@@ -27,7 +27,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bench_charts import CHROMIUM_ARGS, ROOT, environment
+from bench_charts import CHROMIUM_ARGS, ROOT, environment, start_gunicorn
 
 # Pairs of forces: each state is a chart nobody pinned before this run (its old pin is
 # deleted first), so every press creates a pin and starts a render.
@@ -53,23 +53,6 @@ def forget_pins(root: Path, env: dict, queries: list[str]) -> None:
     subprocess.run(
         [sys.executable, "manage.py", "shell", "-c", code], cwd=root, env=env, check=True
     )
-
-
-def start_gunicorn(root: Path, port: int, env: dict) -> subprocess.Popen:
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "config.wsgi", "--workers", "2",
-         "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
-        cwd=root,
-        env=env,
-    )  # fmt: skip
-    for _ in range(150):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
-            return server
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    raise SystemExit("gunicorn did not start")
 
 
 def own_image(url: str) -> bool:
@@ -134,11 +117,10 @@ def main() -> None:
     env = environment()
     # An older checkout uses this one's database (and PostgreSQL server).
     env.setdefault("EMBEDDED_PG_DIR", str(ROOT / ".pgdata"))
-    env["DJANGO_MANIFEST_STATIC"] = "0"
     env["SITE_URL"] = f"http://127.0.0.1:{args.port}"
     queries = states(args.pins)
     forget_pins(args.root, env, queries)
-    server = start_gunicorn(args.root.resolve(), args.port, env)
+    server = start_gunicorn(args.port, env, args.root.resolve())
     try:
         results = measure(f"http://127.0.0.1:{args.port}", queries)
     finally:
