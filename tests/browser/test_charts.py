@@ -146,3 +146,22 @@ def test_embed_frames_on_another_origin_and_pages_refuse(site, page, other_origi
     refused = page.locator("#page").element_handle().content_frame()
     assert refused.url.startswith("chrome-error://")
     assert refused.locator(".chart-plot").count() == 0
+
+
+def test_a_pin_left_pending_by_a_restart_is_rendered_by_the_next_share(site, page, settings):
+    from django.test import Client
+
+    from dashboard.models import PinnedChart
+
+    settings.PIN_IMAGE_RENDERER = "off"  # as if the worker died before its renderer started
+    left = Client().post("/charts/pin", {"v": "1", "chart": "outcomes", "dataset": "bbw-2016"})
+    assert PinnedChart.objects.get().image is None
+    settings.PIN_IMAGE_RENDERER = "spawn"
+
+    page.goto(site.url + START)
+    page.wait_for_selector(".main-svg")
+    page.get_by_role("button", name="Share this chart").click()
+    page.wait_for_url(re.compile(r"/c/[a-z2-7]{12}/$"))
+    rendered_image(page, page.url + "image.png")
+    rendered_image(page, site.url + left["Location"] + "image.png")
+    assert PinnedChart.objects.filter(image__isnull=True).count() == 0
