@@ -79,12 +79,12 @@ def measure(base: str, queries: list[str]) -> list[dict]:
             )
             start = time.perf_counter()
             page.get_by_role("button", name="Share this chart").click()
-            page.wait_for_url(re.compile(r"/c/[a-z2-7]{12}/$"), wait_until="commit")
+            page.wait_for_url(re.compile(r"/c/[a-z2-7]{12}/(#share-link)?$"), wait_until="commit")
             permalink = time.perf_counter() - start
             pinned = answered[0] - start
             page.wait_for_selector(".main-svg")
             drawn = time.perf_counter() - start
-            image_url = page.url + "image.png"
+            image_url = page.url.removesuffix("#share-link") + "image.png"
             while not own_image(image_url):
                 if time.perf_counter() - start > 120:
                     raise SystemExit(f"no image for {page.url} within 120 s")

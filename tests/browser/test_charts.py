@@ -161,7 +161,7 @@ def test_a_pin_left_pending_by_a_restart_is_rendered_by_the_next_share(site, pag
     page.goto(site.url + START)
     page.wait_for_selector(".main-svg")
     page.get_by_role("button", name="Share this chart").click()
-    page.wait_for_url(re.compile(r"/c/[a-z2-7]{12}/$"))
-    rendered_image(page, page.url + "image.png")
+    page.wait_for_url(re.compile(r"/c/[a-z2-7]{12}/#share-link$"))
+    rendered_image(page, page.url.removesuffix("#share-link") + "image.png")
     rendered_image(page, site.url + left["Location"] + "image.png")
     assert PinnedChart.objects.filter(image__isnull=True).count() == 0
