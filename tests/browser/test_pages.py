@@ -26,6 +26,7 @@ def public_pages() -> list[str]:
         *(f"/datasets/{row['slug']}/" for row in fixture_files.rows("datasets.csv")),
         "/charts/?v=1&chart=league&dataset=bbw-2016",
         "/charts/?v=1&chart=trend&forces=dorset~surrey~sussex",
+        "/transparency/",
         "/about/",
     ]
 
