@@ -10,7 +10,7 @@ from django.utils.html import format_html, format_html_join
 from breaches.vocabularies import OUTCOME_GROUPS, RETURN_STATUSES
 
 from .league.rows import BADGE_LABELS, ForceRanking
-from .sources import UPLOADED, source_html
+from .sources import source_html
 
 SUMMED = "Summed from published parts (by role or by outcome) that add up to the force's total."
 LOWER_BOUND = (
