@@ -161,6 +161,10 @@ def test_the_count_parameter_is_canonical_and_checked(client, case_list):
     assert "by=" not in response["Location"]
     response = client.get("/charts/?v=1&chart=trend&dataset=case-list-2019&by=week")
     assert response.status_code == 400
+    # The builder names the control beside it; the data twins name the URL parameter.
+    assert "Count: Choose one of month, year, fy." in response.content.decode()
+    response = client.get("/charts/data.json?v=1&chart=trend&dataset=case-list-2019&by=week")
+    assert response.status_code == 400
     assert "by: Choose one of month, year, fy." in response.content.decode()
 
 
