@@ -2,6 +2,8 @@
 server in DATABASE_URL) and loaded once with the real reference data and figures."""
 
 import io
+import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,32 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 # database. The tests of these folders share costly session fixtures (a browser; an embedded
 # PostgreSQL server, gunicorn and Redis of their own), so each folder runs on one worker.
 GROUPED = ("browser", "ops")
+
+
+# Playwright's sync API runs an event loop; Django refuses ORM calls inside one unless told.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    executable = shutil.which("chromium")
+    assert executable, "Debian's chromium is needed: `make test` installs it"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
 
 
 def pytest_collection_modifyitems(items):

@@ -1,36 +1,12 @@
 """Playwright driving Debian's chromium (Playwright's own browser download needs internet)."""
 
-import os
-import shutil
-
 import pytest
 
-from tests.conftest import load_reference_data
-
-# Playwright's sync API runs an event loop; Django refuses ORM calls inside one unless told.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-
-
-@pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    executable = shutil.which("chromium")
-    assert executable, "Debian's chromium is needed: `make test` installs it"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+# The session's one Playwright and chromium (the `browser` fixture), CHROMIUM_ARGS and
+# DJANGO_ALLOW_ASYNC_UNSAFE are in tests/conftest.py: tests outside this folder (tests/ops) drive
+# the same browser, and a second Playwright in one process fails while the first one runs.
+# CHROMIUM_ARGS stays importable from here for the scripts in bench/ and docs/.
+from tests.conftest import CHROMIUM_ARGS, load_reference_data  # noqa: F401
 
 
 @pytest.fixture
