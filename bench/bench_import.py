@@ -152,7 +152,7 @@ def _one_at_a_time_figures(rows) -> None:
             published_on=row.source.published_on,
             url=row.source.url,
         )
-        Figure.all_objects.update_or_create(
+        Figure.objects.update_or_create(
             dataset=Dataset.objects.get(slug=row.dataset),
             force=Force.objects.get(slug=row.force) if row.force else None,
             period_start=row.period_start,
@@ -168,7 +168,7 @@ def _one_at_a_time_incidents(rows) -> None:
     from breaches.models import Dataset, Force, Incident, Outcome
 
     for row in rows:
-        incident, _ = Incident.all_objects.update_or_create(
+        incident, _ = Incident.objects.update_or_create(
             dataset=Dataset.objects.get(slug=row.dataset),
             force=Force.objects.get(slug=row.force),
             reference=row.reference,

@@ -63,7 +63,7 @@ def recent_changes(force: Force | None = None, limit: int = LIMIT) -> list[Chang
         ImportBatch.objects.filter(retracts__isnull=False).values_list("retracts_id", flat=True)
     )
     figures = list(
-        Figure.all_objects.filter(**scope)
+        Figure.objects.filter(**scope)  # withdrawals are changes too
         .select_related("dataset", "force", "source", "batch", "retracted_by")
         .prefetch_related(
             Prefetch(

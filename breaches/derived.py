@@ -103,8 +103,10 @@ class IncidentCounts:
     def _incidents(self, level: Level):
         """The dataset's published incidents at `level` (the rules the cells follow)."""
         Incident = _models()[1]
-        incidents = Incident.objects.filter(dataset=self.dataset).exclude(
-            force_id__in=self._case_lists("examples")
+        incidents = (
+            Incident.objects.published()
+            .filter(dataset=self.dataset)
+            .exclude(force_id__in=self._case_lists("examples"))
         )
         if level.category:
             incidents = incidents.filter(category=level.category)

@@ -12,7 +12,14 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 
-from .queries import DatasetQuerySet, FigureQuerySet
+from .published import PUBLISHED
+from .queries import (
+    DatasetQuerySet,
+    FigureQuerySet,
+    ForceQuerySet,
+    IncidentQuerySet,
+    SourceQuerySet,
+)
 from .vocabularies import (
     CATEGORIES,
     OUTCOMES,
@@ -103,6 +110,8 @@ class Force(models.Model):
     region = models.CharField(max_length=100, blank=True, help_text="Home Office region.")
     ons_code = models.CharField(max_length=9, blank=True, verbose_name="ONS code")
     police_uk_id = models.CharField(max_length=50, blank=True, verbose_name="data.police.uk id")
+
+    objects = ForceQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -195,6 +204,8 @@ class Source(models.Model):
     publisher = models.CharField(max_length=300, blank=True)
     published_on = models.DateField(null=True, blank=True)
     url = models.URLField(max_length=1000, blank=True, verbose_name="URL")
+
+    objects = SourceQuerySet.as_manager()
 
     class Meta:
         ordering = ["-published_on", "title"]
@@ -337,21 +348,6 @@ class StagedPreviewPage(models.Model):
         return f"page {self.number}"
 
 
-# Rows a retraction has not withdrawn: the condition of the browser's partial indexes.
-PUBLISHED = Q(retracted_by__isnull=True)
-
-
-class CurrentManager(models.Manager):
-    """Rows a retraction has not withdrawn: what the public pages read."""
-
-    def get_queryset(self):
-        return super().get_queryset().filter(retracted_by__isnull=True)
-
-
-class AllRowsManager(models.Manager):
-    """Every row, withdrawn ones included: for the importer, retractions and the admin."""
-
-
 class Return(models.Model):
     """One force's answer to one dataset's request, and whether it disclosed anything."""
 
@@ -446,10 +442,9 @@ class Figure(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True)
 
-    # `objects` (the default) hides withdrawn figures from every page; the importer, the
-    # retraction and the admin use `all_objects`, since the natural key spans both.
-    objects = CurrentManager.from_queryset(FigureQuerySet)()
-    all_objects = AllRowsManager.from_queryset(FigureQuerySet)()
+    # Every row, withdrawn ones included (the natural key spans both): public reads say
+    # `Figure.objects.published()` (breaches/published.py).
+    objects = FigureQuerySet.as_manager()
 
     NATURAL_KEY = ("dataset", "force", "period_start", "period_end", "category", "outcome", "role")
 
@@ -493,7 +488,16 @@ class Figure(models.Model):
                 name="figure_status_known",
             ),
         ]
-        indexes = [models.Index(fields=["dataset", "force"], name="figure_dataset_force")]
+        # Public reads see published figures only (breaches/published.py): their indexes
+        # leave withdrawn rows out. The natural key's index serves the importer.
+        indexes = [
+            models.Index(
+                fields=["dataset", "force"], name="figure_published_dataset", condition=PUBLISHED
+            ),
+            models.Index(
+                fields=["force", "dataset"], name="figure_published_force", condition=PUBLISHED
+            ),
+        ]
 
     def __str__(self):
         where = self.force.name if self.force_id else "National"
@@ -560,8 +564,8 @@ class Incident(models.Model):
         db_persist=True,
     )
 
-    objects = CurrentManager()
-    all_objects = AllRowsManager()
+    # Every row, withdrawn ones included: public reads say `Incident.objects.published()`.
+    objects = IncidentQuerySet.as_manager()
 
     class Meta:
         ordering = ["dataset", "force", "reference"]

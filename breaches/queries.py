@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import Count, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Cast
 
+from .published import PublishedQuerySet, WithPublishedFiguresQuerySet
 from .value_choice import TOTAL, TOTALS, Selectors, choose, overlapping, prefix_for
 from .vocabularies import OUTCOME_GROUPS
 
@@ -23,7 +24,7 @@ OFFICERS = "officers-fte"
 STAFF = "staff-fte"
 
 
-class DatasetQuerySet(models.QuerySet):
+class DatasetQuerySet(WithPublishedFiguresQuerySet):
     def public(self) -> DatasetQuerySet:
         """Datasets the public pages may list or look up: not synthetic ones (generated for
         measuring, docs/importing-at-scale.md) unless the SHOW_SYNTHETIC_DATA setting is on."""
@@ -131,7 +132,22 @@ def nearest_workforce(field: str, midpoint: dt.date, force: str = "force") -> Su
     return Subquery(nearest)
 
 
-class FigureQuerySet(models.QuerySet):
+class ForceQuerySet(WithPublishedFiguresQuerySet):
+    pass
+
+
+class SourceQuerySet(WithPublishedFiguresQuerySet):
+    pass
+
+
+class IncidentQuerySet(PublishedQuerySet):
+    pass
+
+
+class FigureQuerySet(PublishedQuerySet):
+    """Start public reads with `published()` (breaches/published.py); the methods below
+    narrow whatever rows they are called on."""
+
     def for_dataset(self, dataset) -> FigureQuerySet:
         return self.filter(dataset=dataset)
 

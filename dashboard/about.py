@@ -45,7 +45,7 @@ def allocation(slug: str) -> dict | None:
     if dataset is None:
         return None
     whole = Period(dataset.period_start, dataset.period_end)
-    totals = Figure.objects.for_dataset(dataset).in_period(whole).at_level(Level())
+    totals = Figure.objects.published().for_dataset(dataset).in_period(whole).at_level(Level())
     national = totals.national().filter(count__isnull=False).first()
     if national is None:
         return None

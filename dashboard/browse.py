@@ -10,7 +10,7 @@ from breaches.models import Figure
 from config.ratelimit import exporting, rate_limit
 
 from . import exports
-from .exports import Column
+from .export_columns import FIGURE_COLUMNS
 from .filters import FigureFilter
 from .responses import bad_request, error_summary, export_format
 from .tables import FigureTable
@@ -18,30 +18,12 @@ from .tables import FigureTable
 PER_PAGE = 50
 MAX_PER_PAGE = 200
 
-FIGURE_COLUMNS = [
-    Column("dataset", "dataset"),
-    Column("force", "force"),
-    Column("force_code", "force code"),
-    Column("period_start", "period start"),
-    Column("period_end", "period end"),
-    Column("category", "category"),
-    Column("outcome", "outcome"),
-    Column("role", "role"),
-    Column("count", "count"),
-    Column("status", "status"),
-    Column("note", "note"),
-    Column("source_title", "source"),
-    Column("source_publisher", "source publisher"),
-    Column("source_date", "source date"),
-    Column("source_url", "source URL"),
-]
-
 
 def _figure_row(figure) -> dict:
     return {
         "dataset": figure.dataset.slug,
         "force": figure.force.name if figure.force else "National",
-        "force_code": figure.force.slug if figure.force else "",
+        "force_slug": figure.force.slug if figure.force else "",
         "period_start": figure.period_start,
         "period_end": figure.period_end,
         "category": figure.category or "all",
@@ -84,8 +66,12 @@ def _browse(request, *, filterset, table_class, caption, template, columns, to_r
 @require_safe
 @rate_limit("exports", "EXPORT_RATE_LIMIT", what="downloads", when=exporting)
 def figures(request):
-    queryset = Figure.objects.select_related("dataset", "force", "source").order_by(
-        "-dataset__published_on", "force__name", "period_start", "category", "outcome", "role"
+    queryset = (
+        Figure.objects.published()
+        .select_related("dataset", "force", "source")
+        .order_by(
+            "-dataset__published_on", "force__name", "period_start", "category", "outcome", "role"
+        )
     )
     return _browse(
         request,

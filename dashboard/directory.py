@@ -9,6 +9,7 @@ from django_tables2 import RequestConfig
 from breaches.derived import IncidentCounts, counted_by_dataset
 from breaches.imports.reference import Reference, name_key
 from breaches.models import Dataset, EnforcementAction, Figure, Force, Return, Source
+from breaches.published import published_via
 from breaches.queries import Level, Period, annualised
 from breaches.vocabularies import OUTCOME_GROUPS, OUTCOMES, group_of
 
@@ -17,8 +18,8 @@ from .league.rows import incidents_url, league_periods
 from .tables import FigureTable
 from .transparency import force_answers
 
-# Joins through `figures__` bypass Figure.objects, which hides withdrawn figures: say it again.
-PUBLISHED = Q(figures__retracted_by__isnull=True)
+# Annotations over `figures__` join past every manager: they say "published" themselves.
+PUBLISHED = published_via("figures")
 BREAKDOWN = ("category", "outcome", "role")  # "all" (NULL) first: totals before their parts
 
 
@@ -36,7 +37,7 @@ def force(request, slug):
     force = Force.objects.filter(slug=slug).first()
     if force is None:
         return _other_spelling(request, slug)
-    figures = Figure.objects.filter(force=force).select_related("dataset", "source")
+    figures = Figure.objects.published().filter(force=force).select_related("dataset", "source")
     totals = _totals_over_time(force)
     table = FigureTable(
         figures.order_by(
@@ -106,7 +107,8 @@ def _counted(force: Force) -> list[dict]:
 def _totals_over_time(force: Force) -> list[dict]:
     """The force's totals (all categories, outcomes, roles), each with its annualised rate."""
     rows = list(
-        Figure.objects.filter(force=force, category=None, outcome=None, role=None)
+        Figure.objects.published()
+        .filter(force=force, category=None, outcome=None, role=None)
         .select_related("dataset", "source")
         .order_by("period_start", "period_end")
     )
@@ -147,7 +149,8 @@ def _outcome_order(code: str) -> tuple[int, int]:
 def _leagues(force: Force) -> list[dict]:
     """The league tables (dataset and period) in which the force has a row."""
     rows = (
-        Figure.objects.filter(force=force, category=None, outcome=None, role=None)
+        Figure.objects.published()
+        .filter(force=force, category=None, outcome=None, role=None)
         .values("dataset__slug", "dataset__title", "period_start", "period_end")
         .order_by("dataset__slug", "period_start")
         .distinct()
@@ -181,7 +184,7 @@ def dataset_sources(dataset: Dataset):
     """Every source the dataset's figures were read from, each with how many forces' figures
     it gave (a dataset gathered from several publications names them all)."""
     return (
-        Source.objects.filter(figures__dataset=dataset, figures__retracted_by__isnull=True)
+        Source.objects.filter(published_via("figures"), figures__dataset=dataset)
         .annotate(forces=Count("figures__force", distinct=True))
         .order_by("-forces", "title")
     )
@@ -190,10 +193,8 @@ def dataset_sources(dataset: Dataset):
 @require_safe
 def dataset(request, slug):
     dataset = get_object_or_404(Dataset.objects.public(), slug=slug)
-    figures = Figure.objects.for_dataset(dataset)
-    disclosed = Force.objects.filter(
-        PUBLISHED, figures__dataset=dataset, figures__count__isnull=False
-    ).distinct()
+    figures = Figure.objects.published().for_dataset(dataset)
+    disclosed = Force.objects.with_published_figures(dataset=dataset, count__isnull=False)
     withheld = Return.objects.filter(dataset=dataset).exclude(status="disclosed")
     withheld = withheld.select_related("force")
     covered = set(figures.by_force().values_list("force", flat=True))

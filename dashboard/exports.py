@@ -13,7 +13,7 @@ import io
 import json
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
@@ -32,7 +32,8 @@ CONTENT_TYPES = {
 
 @dataclass(frozen=True)
 class Column:
-    """One column of a download: `key` names it in JSON, `title` heads it in CSV and XLSX.
+    """One column of a download (dashboard/export_columns.py): `key` is its machine name, the
+    CSV header and the JSON key; `title` heads it in XLSX, for people.
 
     Rows are dicts (read by key) or objects (read by attribute); `read` reads a value that
     lives elsewhere in the row."""
@@ -42,6 +43,11 @@ class Column:
     read: Callable | None = None
     # An Excel number format for the XLSX cells ("0.0%" for shares stored as fractions).
     number_format: str = ""
+    description: str = ""
+
+    def reading(self, read: Callable) -> Column:
+        """The same column, read from the row by `read`."""
+        return replace(self, read=read)
 
     def value(self, row):
         if self.read is not None:
@@ -67,10 +73,12 @@ def _plain(value):
     return value
 
 
-def _csv(columns: Sequence[Column], rows: Iterable[dict]) -> bytes:
+def csv_bytes(columns: Sequence[Column], rows: Iterable) -> bytes:
+    """A pure CSV: one header line of machine names, then one line per row, nothing else
+    (notes and caveats travel in the XLSX About sheet, the JSON and /about/data/)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([column.title for column in columns])
+    writer.writerow([column.key for column in columns])
     for row in rows:
         writer.writerow([neutralise(_plain(column.value(row))) for column in columns])
     # A BOM so that Excel opens UTF-8 (force names, £ signs) correctly.
@@ -108,7 +116,7 @@ def export_response(
     """The rows as a download; `about` (definition, caveats, sources) travels with them."""
     filename = slugify(name) or "export"
     if fmt == "csv":
-        body, content_type = _csv(columns, rows), "text/csv; charset=utf-8"
+        body, content_type = csv_bytes(columns, rows), "text/csv; charset=utf-8"
     elif fmt == "xlsx":
         body = _xlsx(columns, rows, about, "Figures")
         content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -141,9 +149,9 @@ def _batched(lines: Iterable[str], size: int = 500) -> Iterator[bytes]:
 
 
 def stream_csv(columns: Sequence[Column], rows: Iterable[dict]) -> Iterator[bytes]:
-    """The CSV of `_csv`, a few hundred lines at a time."""
+    """The CSV of `csv_bytes`, a few hundred lines at a time."""
     writer = csv.writer(_Line())
-    yield ("\ufeff" + writer.writerow([column.title for column in columns])).encode("utf-8")
+    yield ("\ufeff" + writer.writerow([column.key for column in columns])).encode("utf-8")
     yield from _batched(
         writer.writerow([neutralise(_plain(column.value(row))) for column in columns])
         for row in rows

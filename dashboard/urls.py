@@ -35,6 +35,7 @@ urlpatterns = [
     path("incidents/", incident_views.incidents, name="incidents"),
     path("transparency/", transparency.transparency, name="transparency"),
     path("about/", views.about, name="about"),
+    path("about/data/", views.about_data, name="about-data"),
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon, name="favicon"),
 ]

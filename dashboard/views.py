@@ -5,6 +5,7 @@ from pathlib import Path
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.text import slugify
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -28,9 +29,10 @@ from . import exports
 from .charts.pages import chart_block, map_block
 from .charts.state import ChartState
 from .directory import dataset_sources
+from .export_columns import EXPORTS, league_columns
 from .filters import LeagueFilter
 from .league.breakdowns import breakdowns, opening_breakdown
-from .league.export import about_league, league_columns, league_filename
+from .league.export import about_league, league_filename
 from .league.rows import ForceRanking, league_periods, rank_forces
 from .responses import bad_request, error_summary, export_format, no_data
 from .tables import LeagueTable, sort_urls
@@ -43,7 +45,7 @@ def home(request):
     dataset = Dataset.objects.featured()
     if dataset is None:  # a new installation with no data loaded yet
         return no_data(request)
-    figures = Figure.objects.for_dataset(dataset)
+    figures = Figure.objects.published().for_dataset(dataset)
     periods = figures.periods()
     # The league's own rows, so each force's caveats come in the league's order: the force's
     # answer (a different unit counted, say) before the notes on its figures.
@@ -64,9 +66,7 @@ def home(request):
             .values("force")
             .distinct()
             .count(),
-            "sources": Source.objects.filter(
-                figures__dataset=dataset, figures__retracted_by__isnull=True
-            ).distinct(),
+            "sources": Source.objects.with_published_figures(dataset=dataset),
         },
     )
 
@@ -182,7 +182,7 @@ def _export_league(fmt: str, ranking: ForceRanking, query):
     return exports.export_response(
         fmt,
         name=league_filename(ranking, query),
-        columns=league_columns(ranking),
+        columns=league_columns(ranking.share_groups),
         rows=ranking.rows,
         about=about_league(ranking, query),
     )
@@ -210,6 +210,16 @@ def about(request):
             **about_page.known_gaps(),
         },
     )
+
+
+@require_safe
+def about_data(request):
+    """The data dictionary: every column of every download (dashboard/export_columns.py)."""
+    downloads = [
+        {"title": title, "slug": slugify(title), "where": where, "columns": columns}
+        for title, where, columns in EXPORTS
+    ]
+    return render(request, "dashboard/about_data.html", {"exports": downloads})
 
 
 @never_cache

@@ -1,7 +1,7 @@
 """Django admin for every model, and the upload workflow on ImportBatch (breaches/admin/upload.py).
 
-Figures and incidents are listed with `all_objects`, withdrawn ones included and marked, so
-editors see what a retraction did; the public pages read `objects`, which hides them.
+Figures and incidents are listed all, withdrawn ones included and marked, so editors see
+what a retraction did; the public pages read `published()` rows only (breaches/published.py).
 """
 
 from django.contrib import admin
@@ -143,7 +143,9 @@ class ReturnAdmin(admin.ModelAdmin):
     def figures(self, answer):
         # Figures belong to a return through (dataset, force), not a foreign key, so they
         # are listed here rather than edited in an inline.
-        figures = Figure.objects.filter(dataset_id=answer.dataset_id, force_id=answer.force_id)
+        figures = Figure.objects.published().filter(
+            dataset_id=answer.dataset_id, force_id=answer.force_id
+        )
         rows = format_html_join(
             "",
             "<tr><td>{}–{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
@@ -192,7 +194,7 @@ class FigureAdmin(ReadOnlyValuesMixin, admin.ModelAdmin):
     change_list_template = "admin/breaches/upload_change_list.html"
 
     def get_queryset(self, request):
-        return Figure.all_objects.select_related("dataset", "force", "batch")
+        return Figure.objects.select_related("dataset", "force", "batch")
 
     @admin.display(boolean=True, description="published")
     def published(self, figure):
@@ -242,7 +244,7 @@ class IncidentAdmin(ReadOnlyValuesMixin, admin.ModelAdmin):
     change_list_template = "admin/breaches/upload_change_list.html"
 
     def get_queryset(self, request):
-        return Incident.all_objects.select_related("dataset", "force")
+        return Incident.objects.select_related("dataset", "force")
 
     @admin.display(boolean=True, description="published")
     def published(self, incident):

@@ -14,7 +14,7 @@ def withdrawn_by(batch: ImportBatch) -> list[tuple[str, int, int, int]]:
     found = []
     for what, model in (("figures", Figure), ("incidents", Incident)):
         rows = (
-            model.all_objects.filter(Q(batch=batch) | Q(revisions__batch=batch))
+            model.objects.filter(Q(batch=batch) | Q(revisions__batch=batch))
             .exclude(revisions__replaced_by=batch)
             .filter(retracted_by__isnull=False)
             .values_list("retracted_by", "retracted_by__retracts")
@@ -28,14 +28,12 @@ def withdrawn_by(batch: ImportBatch) -> list[tuple[str, int, int, int]]:
 def batch_contents(batch: ImportBatch) -> dict:
     """What a batch created and restated (or, for a retraction, withdrew and restored)."""
     if batch.kind == "retraction":
-        created = Figure.all_objects.filter(retracted_by=batch)
-        created_incidents = Incident.all_objects.filter(retracted_by=batch)
+        created = Figure.objects.filter(retracted_by=batch)
+        created_incidents = Incident.objects.filter(retracted_by=batch)
     else:
         touched = Q(batch=batch) | Q(revisions__batch=batch)
-        created = Figure.all_objects.filter(touched).exclude(revisions__replaced_by=batch)
-        created_incidents = Incident.all_objects.filter(touched).exclude(
-            revisions__replaced_by=batch
-        )
+        created = Figure.objects.filter(touched).exclude(revisions__replaced_by=batch)
+        created_incidents = Incident.objects.filter(touched).exclude(revisions__replaced_by=batch)
     figures = created.distinct().select_related("dataset", "force").order_by("pk")
     incidents = created_incidents.distinct().select_related("dataset", "force").order_by("pk")
     restated = FigureRevision.objects.filter(replaced_by=batch).select_related(

@@ -279,7 +279,7 @@ def stored(keys: list[tuple[int, int, str]]):
     if not keys:
         return []
     dataset_ids, force_ids, references = (list(column) for column in zip(*keys, strict=True))
-    return Incident.all_objects.raw(
+    return Incident.objects.raw(
         _sql(
             "SELECT i.* FROM {incident} i "
             "JOIN unnest(%s::integer[], %s::integer[], %s::text[]) AS k(dataset_id, force_id, ref)"

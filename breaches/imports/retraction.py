@@ -1,7 +1,7 @@
 """Retract an import batch: undo what it did, keeping every value in the history.
 
-Figures the batch created are withdrawn (hidden from `Figure.objects`, so from every page);
-figures it restated return to the value they had before it. The retraction is itself an
+Figures the batch created are withdrawn (left out by `Figure.objects.published()`, so from
+every page); figures it restated return to the value they had before it. The retraction is itself an
 ImportBatch (kind "retraction"), so it is listed in the history and changes the data
 version. Values are never deleted: each value a retraction replaces is kept as a revision.
 Records a later batch has restated since are left alone (that batch's value is newer).
@@ -84,7 +84,7 @@ def _retracted_batches() -> set[int]:
 
 
 def _retract_figures(batch: ImportBatch, retraction: ImportBatch) -> tuple[int, int]:
-    figures = list(Figure.all_objects.filter(batch=batch, retracted_by__isnull=True))
+    figures = list(Figure.objects.published().filter(batch=batch))
     revisions = {
         (r.figure_id, r.replaced_by_id): r
         for r in FigureRevision.objects.filter(figure__in=figures)
@@ -107,7 +107,7 @@ def _retract_figures(batch: ImportBatch, retraction: ImportBatch) -> tuple[int, 
             figure.batch_id = previous.batch_id
             restored += 1
         figure.updated_at = now
-    Figure.all_objects.bulk_update(
+    Figure.objects.bulk_update(
         figures, [*FIGURE_VALUE_FIELDS, "batch", "retracted_by", "updated_at"], batch_size=2000
     )
     _refresh_returns({(f.dataset_id, f.force_id) for f in figures if f.force_id})

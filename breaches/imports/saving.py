@@ -5,7 +5,8 @@ shows exactly what a confirm will do), then applied. Idempotent on natural keys.
 imports are serialised with a transaction-level advisory lock and re-planned under it, so
 two editors confirming the same file end with one set of records and the second sees that
 nothing changed. The natural keys span withdrawn (retracted) rows too, so everything here
-reads `all_objects`; re-uploading a withdrawn row publishes it again and counts as created.
+reads every row (`Figure.objects`, not `published()`); re-uploading a withdrawn row
+publishes it again and counts as created.
 """
 
 from __future__ import annotations
@@ -120,7 +121,7 @@ def plan_figures(rows: list[FigureRow], sources: dict | None = None) -> Plan:
     plan.sources = known_sources({r.source for r in rows}) if sources is None else sources
     existing = {
         (f.dataset_id, f.force_id, f.period_start, f.period_end, f.category, f.outcome, f.role): f
-        for f in Figure.all_objects.filter(dataset_id__in=plan.datasets.values())
+        for f in Figure.objects.filter(dataset_id__in=plan.datasets.values())
     }
     for row in rows:
         figure = existing.get(_figure_key(plan, row))
@@ -214,12 +215,12 @@ def save_figures(
         _set_figure(figure, row, plan, batch, now)
     for row, figure in plan.changed:
         _set_figure(figure, row, plan, batch, now)
-    Figure.all_objects.bulk_update(
+    Figure.objects.bulk_update(
         [f for _, f in plan.changed] + revived,
         [*FIGURE_VALUE_FIELDS, "batch", "retracted_by", "updated_at"],
         batch_size=2000,
     )
-    Figure.all_objects.bulk_create(created, batch_size=2000)
+    Figure.objects.bulk_create(created, batch_size=2000)
     refresh_returns({(plan.datasets[r.dataset], plan.forces[r.force]) for r in rows if r.force})
     return _finish(batch, len(plan.new), len(plan.changed), unchanged)
 
@@ -248,7 +249,9 @@ def refresh_returns(pairs: set[tuple[int, int]]) -> None:
         return
     dataset_ids = {d for d, _ in pairs}
     force_ids = {f for _, f in pairs}
-    published = Figure.objects.filter(dataset_id__in=dataset_ids, force_id__in=force_ids)
+    published = Figure.objects.published().filter(
+        dataset_id__in=dataset_ids, force_id__in=force_ids
+    )
     with_figures = set(published.values_list("dataset_id", "force_id").distinct())
     # A force that disclosed a total for any period disclosed; otherwise its latest period's
     # status says why not (the ordering makes "latest" explicit, not the table's order).

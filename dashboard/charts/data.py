@@ -54,7 +54,7 @@ def chart_data(state: ChartState) -> ChartData:
     """Rows for the chart `state` describes (a handful of queries, none per row)."""
     dataset = Dataset.objects.filter(slug=state.dataset).first() if state.dataset else None
     level = Level(state.category or None, state.outcome or None, state.role or None)
-    figures = Figure.objects.all()
+    figures = Figure.objects.published()
     if state.forces:
         figures = figures.filter(force__slug__in=state.forces)
     undated = None

@@ -51,7 +51,8 @@ def force_charts(force: Force) -> dict:
     """{'trend': chart or None, 'outcomes': [chart, ...]} for the force's page."""
     trend = chart_block("chart-trend", ChartState(chart="trend", forces=(force.slug,)))
     with_outcomes = (
-        Figure.objects.filter(force=force, outcome__isnull=False)
+        Figure.objects.published()
+        .filter(force=force, outcome__isnull=False)
         .order_by("-dataset__published_on")
         .values_list("dataset__slug", flat=True)
         .distinct()

@@ -5,8 +5,6 @@ read the rows (cached by state and data version), build, render. Pinned views re
 and send `immutable` caching: a pinned chart never changes.
 """
 
-import csv
-import io
 import json
 from urllib.parse import parse_qsl
 
@@ -31,7 +29,8 @@ from breaches.vocabularies import CATEGORIES, OUTCOMES, ROLES
 from config.ratelimit import rate_limit
 from config.security import embeddable
 
-from ..exports import neutralise
+from ..export_columns import CHART_COLUMNS, FUNNEL_COLUMNS
+from ..exports import csv_bytes
 from ..models import PinnedChart, pin_id
 from ..responses import error_summary, no_data
 from .builders import build_figure, value_text
@@ -53,16 +52,6 @@ from .text import download_name, pivot, summary
 from .tilemap import map_context
 
 IMMUTABLE = {"public": True, "max_age": 31536000, "immutable": True}
-CSV_COLUMNS = (
-    "force", "force_slug", "dataset", "period_start", "period_end", "series", "series_label",
-    "value", "count", "status", "summed", "lower_bound", "rate_per_1000", "annualised",
-    "workforce_as_of", "restated", "notes", "source_title", "source_publisher", "source_url",
-)  # fmt: skip
-# The funnel plot's rows add the officer numbers, the expectation and the control limits.
-FUNNEL_COLUMNS = (
-    "officers", "national_rate", "expected", "lower_95", "upper_95", "lower_99.8",
-    "upper_99.8", "position", "excluded",
-)  # fmt: skip
 
 
 def _parse(request, query=None):
@@ -186,10 +175,7 @@ def _builder(request, state: ChartState, *, errors=None, status=200):
             metrics=METRICS,
             buckets=BUCKETS,
             datasets=Dataset.objects.public().order_by("period_start"),
-            # Joins through `figures__` bypass Figure.objects, which hides withdrawn figures.
-            forces=Force.objects.filter(figures__retracted_by__isnull=True)
-            .distinct()
-            .order_by("name"),
+            forces=Force.objects.with_published_figures().order_by("name"),
             default_forces=_chosen_by_default(state),
             years=_years(),
             vocab_fields=_vocabulary_fields(state),
@@ -248,21 +234,9 @@ def _json_body(data: ChartData, **extra) -> bytes:
 
 
 def _csv_body(data: ChartData) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    columns = CSV_COLUMNS + (FUNNEL_COLUMNS if data.chart == "funnel" else ())
-    writer.writerow(columns)
-    for row in data.rows:
-        values = {**row, "notes": " | ".join(row["notes"])}
-        # Notes and sources come from uploads: a spreadsheet must not run them as formulas.
-        writer.writerow(
-            ["" if values.get(c) is None else neutralise(values.get(c)) for c in columns]
-        )
-    caveats = [
-        f"{d['title']} ({d['publisher']}): {d['caveat'] or d['definition']}" for d in data.datasets
-    ]
-    writer.writerows([[], ["# caveats"], *([neutralise(c)] for c in caveats)])
-    return out.getvalue().encode("utf-8-sig")
+    """The chart's rows as a pure CSV; its caveats are in the JSON twin and /about/data/."""
+    columns = CHART_COLUMNS + (FUNNEL_COLUMNS if data.chart == "funnel" else [])
+    return csv_bytes(columns, data.rows)
 
 
 def _twin_response(body: bytes, kind: str, name: str) -> HttpResponse:
@@ -406,7 +380,7 @@ def pinned_live(request, pin_id):
 
 
 def _years() -> list[int]:
-    bounds = Figure.objects.aggregate(first=Min("period_start"), last=Max("period_end"))
+    bounds = Figure.objects.published().aggregate(first=Min("period_start"), last=Max("period_end"))
     if not bounds["first"]:
         return []
     return list(range(bounds["first"].year, bounds["last"].year + 1))

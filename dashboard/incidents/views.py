@@ -21,6 +21,7 @@ from breaches.versions import data_version
 from config.ratelimit import exporting, rate_limit
 
 from .. import exports
+from ..export_columns import INCIDENT_COLUMNS
 from ..filters import IncidentFilter
 from ..responses import bad_request, error_summary, export_format
 from . import keyset
@@ -28,18 +29,6 @@ from .facets import FACETS, POSITION, incident_facets
 from .forms import PER_PAGE, PageForm
 from .table import HEADERS, incident_rows
 
-COLUMNS = [
-    exports.Column("dataset", "dataset"),
-    exports.Column("force", "force"),
-    exports.Column("reference", "reference"),
-    exports.Column("occurred_on", "occurred on"),
-    exports.Column("category", "category"),
-    exports.Column("role", "role"),
-    exports.Column("outcomes", "outcomes"),
-    exports.Column("summary", "summary"),
-    exports.Column("source_title", "source"),  # the dataset's publication: where it was read
-    exports.Column("source_url", "source URL"),
-]
 CHUNK = 2000  # rows fetched from the server-side cursor at a time
 
 
@@ -131,7 +120,7 @@ def _export(request, fmt: str, queryset, cells):
     return exports.stream_response(
         fmt,
         name="incidents",
-        columns=COLUMNS,
+        columns=INCIDENT_COLUMNS,
         rows=export_rows(queryset),
         about=about,
         tail=facets,
@@ -185,8 +174,8 @@ def _public_incidents(dataset_ids):
     """The dataset ids are a constant list: a subquery here would change the plans of the
     keyset pages and facets."""
     if settings.SHOW_SYNTHETIC_DATA:
-        return Incident.objects.all()
-    return Incident.objects.filter(dataset_id__in=dataset_ids)
+        return Incident.objects.published()
+    return Incident.objects.published().filter(dataset_id__in=dataset_ids)
 
 
 def _cell_filters(filterset, dataset_ids) -> CellFilters | None:

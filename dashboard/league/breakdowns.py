@@ -52,7 +52,8 @@ def breakdowns(dataset: Dataset, period: Period) -> list[Breakdown]:
     """Levels with a published count from at least one force in `period`, most forces first
     (totals first among equals). One query."""
     rows = (
-        Figure.objects.for_dataset(dataset)
+        Figure.objects.published()
+        .for_dataset(dataset)
         .by_force()
         .in_period(period)
         .filter(count__isnull=False)

@@ -1,8 +1,8 @@
-"""The columns of a league table download, and the notes that travel with it."""
+"""What travels with a league table download: its file name and its notes (the columns
+are in dashboard/export_columns.py)."""
 
 from breaches.models import Dataset, Source
 
-from ..exports import Column
 from .rows import ForceRanking
 
 RATE_SHOWN = {
@@ -12,54 +12,6 @@ RATE_SHOWN = {
 }
 # Query-string parameters that change which rows or values a download holds.
 FILTERS = ("period", "metric", "category", "outcome", "role", "nation", "kind", "region", "sort")
-
-
-def league_columns(ranking: ForceRanking) -> list[Column]:
-    shares = []
-    for code, label in ranking.share_groups:
-        shares += _share_columns(code, label.lower())
-    return [
-        Column("rank", "rank"),
-        # ORM-style keys: the JSON's published names, kept until the column scheme changes.
-        Column("force__name", "force", lambda row: row.force_name),
-        Column("force__slug", "force code", lambda row: row.force_slug),
-        Column("rank_range", "rank range (95%)"),
-        Column("count", "count"),
-        Column("status", "status"),
-        Column("summed", "summed from parts"),
-        Column("lower_bound", "at least (incomplete breakdown)"),
-        Column("rate_per_1000", "per 1,000 officers"),
-        Column("workforce", "officers (FTE)"),
-        Column("workforce_as_of", "officers as of"),
-        Column("rate_per_1000_workforce", "per 1,000 workforce"),
-        Column("whole_workforce", "workforce (FTE: officers, staff, PCSOs, designated)"),
-        Column("whole_workforce_as_of", "workforce as of"),
-        Column("annualised", "per year"),
-        *shares,
-        Column("badge_codes", "flags"),
-        Column("caveat_text", "caveats"),
-        Column("source_title", "source"),
-        Column("source_url", "source URL"),
-        Column("counted_from", "counted from incident records"),
-        Column("incidents_counted", "incident records for a published figure"),
-        Column("incidents_url", "incident records URL"),
-    ]
-
-
-def _share_columns(code: str, label: str) -> list[Column]:
-    return [
-        Column(
-            f"share_{code}",
-            f"share {label}",
-            lambda row: row.shares[code].value,
-            number_format="0.0%",
-        ),
-        Column(
-            f"share_{code}_lower_bound",
-            f"share {label} is at least",
-            lambda row: row.shares[code].lower_bound,
-        ),
-    ]
 
 
 def league_filename(ranking: ForceRanking, query) -> str:
@@ -97,8 +49,7 @@ def about_dataset(dataset: Dataset) -> list[tuple[str, str]]:
         ("Publication", dataset.url),
         ("Not disclosed", "A blank count with a status: the force gave no figure. It is not zero."),
     ]
-    published = Source.objects.filter(figures__dataset=dataset, figures__retracted_by__isnull=True)
-    for source in published.distinct():
+    for source in Source.objects.with_published_figures(dataset=dataset):
         about.append(
             ("Source", " | ".join(filter(None, [source.title, source.publisher, source.url])))
         )

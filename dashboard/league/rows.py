@@ -1,10 +1,11 @@
-"""The league table page's rows: each force's value (`Figure.objects.force_values()`) plus
+"""The league table page's rows: each force's value (`FigureQuerySet.force_values()`) plus
 what the page adds to it (the chosen metric and rank, outcome shares, badges, sources).
 
-Everything here composes `Figure.objects` methods and `IncidentCounts`; the counting rules
-live in breaches/queries.py (published figures) and breaches/derived.py (counts of incident
-records). One number per cell: where a force published a figure, the figure is shown and a
-count of its incident records that disagrees is flagged; the two are never added.
+Everything here composes `Figure.objects.published()` methods and `IncidentCounts`; the
+counting rules live in breaches/queries.py (published figures) and breaches/derived.py
+(counts of incident records). One number per cell: where a force published a figure, the
+figure is shown and a count of its incident records that disagrees is flagged; the two are
+never added.
 """
 
 from __future__ import annotations
@@ -177,7 +178,7 @@ def rank_forces(
     sort: str | None,
 ) -> ForceRanking:
     """The rows shown (and exported) for one dataset, period, level and metric."""
-    figures = Figure.objects.for_dataset(dataset)
+    figures = Figure.objects.published().for_dataset(dataset)
     counted = IncidentCounts(dataset)
     checked = published_or_counted(figures, counted, period, level) if period else []
     if force_ids is not None:
@@ -198,7 +199,7 @@ def rank_forces(
 def league_periods(dataset: Dataset) -> list[tuple[Period, int]]:
     """Periods a league can show, with the number of forces in each: the published ones
     (most forces first), then those only incident records cover (the whole period first)."""
-    published = Figure.objects.for_dataset(dataset).periods()
+    published = Figure.objects.published().for_dataset(dataset).periods()
     shown = {period for period, _ in published}
     return published + [pair for pair in IncidentCounts(dataset).periods() if pair[0] not in shown]
 

@@ -110,11 +110,11 @@ def test_a_published_figure_wins_and_a_differing_count_is_flagged(client, case_l
     validation, _ = import_file(path.read_bytes(), "total.csv")
     assert validation.ok, validation.errors
     data = client.get("/league/?dataset=case-list-2019&_export=json").json()
-    kent = next(row for row in data["rows"] if row["force__slug"] == "kent")
+    kent = next(row for row in data["rows"] if row["force_slug"] == "kent")
     # Shown once: the published 3, not 3 + 4; the list's 4 records are more than 3.
     assert (kent["count"], kent["counted_from"], kent["incidents_counted"]) == (3, None, 4)
-    assert "count-mismatch" in kent["badge_codes"]
-    assert len([row for row in data["rows"] if row["force__slug"] == "kent"]) == 1
+    assert "count-mismatch" in kent["flags"]
+    assert len([row for row in data["rows"] if row["force_slug"] == "kent"]) == 1
 
 
 def test_force_and_dataset_pages_show_counts_with_links(client, case_list):
@@ -194,10 +194,10 @@ def test_cases_named_as_examples_are_listed_but_never_counted(client):
     }
     assert ("bbw-2016", "metropolitan") in examples
     data = client.get("/league/?dataset=bbw-2016&_export=json").json()
-    assert "metropolitan" not in {row["force__slug"] for row in data["rows"]}
-    dyfed = next(row for row in data["rows"] if row["force__slug"] == "dyfed-powys")
+    assert "metropolitan" not in {row["force_slug"] for row in data["rows"]}
+    dyfed = next(row for row in data["rows"] if row["force_slug"] == "dyfed-powys")
     assert dyfed["incidents_counted"] is None
-    assert "count-mismatch" not in dyfed["badge_codes"]
+    assert "count-mismatch" not in dyfed["flags"]
     page = soup(client.get("/forces/metropolitan/"))
     assert page.find("section", attrs={"aria-labelledby": "counted"}) is None
     listed = incident_rows(client, "/incidents/?dataset=bbw-2016&force=metropolitan")

@@ -167,7 +167,7 @@ def test_withdrawn_figures_disappear_from_every_page(client):
     from breaches.models import Figure, ImportBatch
 
     retraction = ImportBatch.objects.create(kind="retraction", file_name="test", sha256="0" * 64)
-    Figure.all_objects.filter(dataset__slug="bbw-2016", force__slug="surrey").update(
+    Figure.objects.filter(dataset__slug="bbw-2016", force__slug="surrey").update(
         retracted_by=retraction
     )
     dataset_page = BeautifulSoup(client.get("/datasets/bbw-2016/").content, "html.parser")

@@ -167,7 +167,7 @@ def test_cached_facets_follow_a_retraction(client):
                       ("Kent Police", 2, "/incidents/?dataset=pa-2014&force=kent")]  # fmt: skip
     retraction = ImportBatch.objects.create(kind="retraction", file_name="t", sha256="0" * 64)
     remove_from_counts(IDS, [[incidents[0].pk]])  # as retraction.py does
-    Incident.all_objects.filter(pk=incidents[0].pk).update(retracted_by=retraction)  # Kent
+    Incident.objects.filter(pk=incidents[0].pk).update(retracted_by=retraction)  # Kent
     after = facets_on(page_of(client.get("/incidents/?dataset=pa-2014")))["force"]
     assert [count for _, count, _ in after] == [4, 1]
 
@@ -203,7 +203,7 @@ def test_streamed_exports_equal_the_lists_rows_in_order(client):
     by_reference = {row["reference"]: row for row in json_rows}
     assert by_reference["T-0004"]["outcomes"] == "dismissed"
     assert by_reference["T-0000"]["outcomes"] == "dismissed"
-    assert csv_rows[0]["occurred on"] == ""  # T-0000 is undated
+    assert csv_rows[0]["occurred_on"] == ""  # T-0000 is undated
 
 
 @pytest.mark.django_db
@@ -212,7 +212,7 @@ def test_exports_neutralise_formulas_and_skip_withdrawn_incidents(client):
     Incident.objects.filter(pk=incidents[0].pk).update(summary='=HYPERLINK("http://x")')
     retraction = ImportBatch.objects.create(kind="retraction", file_name="t", sha256="0" * 64)
     remove_from_counts(IDS, [[incidents[1].pk]])
-    Incident.all_objects.filter(pk=incidents[1].pk).update(retracted_by=retraction)
+    Incident.objects.filter(pk=incidents[1].pk).update(retracted_by=retraction)
     rows = rows_of_csv(client.get("/incidents/?dataset=pa-2014&_export=csv"))
     rows.sort(key=lambda row: row["reference"])
     assert sorted(row["reference"] for row in rows) == ["T-0000", "T-0002", "T-0003", "T-0004"]

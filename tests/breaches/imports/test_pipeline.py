@@ -59,7 +59,7 @@ def load(content: bytes, name="incidents.csv", **options):
 def state():
     """Every incident (withdrawn ones too) by natural key, with its outcomes and revisions."""
     incidents = {}
-    for incident in Incident.all_objects.filter(dataset__slug=DATASET).prefetch_related(
+    for incident in Incident.objects.filter(dataset__slug=DATASET).prefetch_related(
         "outcomes", "revisions"
     ):
         incidents[(incident.force_id, incident.reference)] = (

@@ -1,0 +1,206 @@
+"""The one column scheme of every download: what each column is called and what it holds.
+
+A column has a machine name (`key`: the CSV header and the JSON key, stable across formats
+and releases), a label (`title`: the XLSX header, for people) and a description. The page
+/about/data/ prints these lists as the data dictionary, so every column of every export is
+described in one place and the descriptions cannot drift from the files.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from breaches.vocabularies import OUTCOME_GROUPS
+
+from .exports import Column
+
+# Columns several downloads share, described once.
+DATASET = Column("dataset", "dataset", description="The dataset's code (see /datasets/).")
+FORCE = Column("force", "force", description="The force's official name.")
+FORCE_SLUG = Column(
+    "force_slug", "force code", description="The force's code, as in /forces/<code>/."
+)
+COUNT = Column(
+    "count",
+    "count",
+    description="The number published (or counted from incident records). Empty when the "
+    "force gave no figure: that is not zero.",
+)
+STATUS = Column(
+    "status",
+    "status",
+    description="disclosed, or why there is no figure: refused, not-held, not-disclosed, "
+    "no-response.",
+)
+SOURCE_TITLE = Column("source_title", "source", description="Where the figure was read.")
+SOURCE_URL = Column("source_url", "source URL", description="A public link to the source.")
+SUMMED = Column(
+    "summed",
+    "summed from parts",
+    description="True when the count adds up published parts (by role or by outcome).",
+)
+LOWER_BOUND = Column(
+    "lower_bound",
+    "at least (incomplete breakdown)",
+    description="True when those parts, or a case list, are not known to be complete: the "
+    "true figure is at least the count.",
+)
+RATE = Column(
+    "rate_per_1000",
+    "per 1,000 officers",
+    description="The count per 1,000 officers (full-time equivalent) at the officer count "
+    "nearest the period's midpoint. Empty without an officer count.",
+)
+WORKFORCE_AS_OF = Column(
+    "workforce_as_of", "officers as of", description="The date of that officer count."
+)
+ANNUALISED = Column(
+    "annualised",
+    "per year",
+    description="The count divided by the period's length in years: the one way to set "
+    "figures of unequal periods side by side.",
+)
+PERIOD_START = Column("period_start", "period start", description="First day counted.")
+PERIOD_END = Column("period_end", "period end", description="Last day counted.")
+
+
+def league_columns(share_groups: list[tuple[str, str]]) -> list[Column]:
+    """The league table download (/league/?_export=...): one row per force, as on screen."""
+    shares = []
+    for code, label in share_groups:
+        shares += _share_columns(code, label.lower())
+    return [
+        Column("rank", "rank", description="Standard competition rank (1, 2, 2, 4) on the "
+               "measure the table is ranked by; empty without a value."),
+        FORCE.reading(lambda row: row.force_name),
+        FORCE_SLUG.reading(lambda row: row.force_slug),
+        Column("rank_range", "rank range (95%)", description="The ranks the force could "
+               "hold if its count varied by chance (95%), as on the league page."),
+        COUNT,
+        STATUS,
+        SUMMED,
+        LOWER_BOUND,
+        RATE,
+        Column("workforce", "officers (FTE)", description="That officer count."),
+        WORKFORCE_AS_OF,
+        Column("rate_per_1000_workforce", "per 1,000 workforce", description="The count "
+               "per 1,000 of the whole workforce (officers, staff, PCSOs, designated officers)."),
+        Column("whole_workforce", "workforce (FTE: officers, staff, PCSOs, designated)",
+               description="That whole workforce, full-time equivalent."),
+        Column("whole_workforce_as_of", "workforce as of",
+               description="The date of that workforce count."),
+        ANNUALISED,
+        *shares,
+        Column("flags", "flags", lambda row: row.badge_codes,
+               description="Codes of the flags shown beside the row, separated by spaces "
+               "(the league page explains each)."),
+        Column("caveats", "caveats", lambda row: row.caveat_text,
+               description="The force's and the source's caveats, separated by ' | '."),
+        SOURCE_TITLE,
+        SOURCE_URL,
+        Column("counted_from", "counted from incident records",
+               description="For a count of incident records: how many. Empty for a "
+               "published figure."),
+        Column("incidents_counted", "incident records for a published figure",
+               description="Beside a published figure: the incident records held for it."),
+        Column("incidents_url", "incident records URL",
+               description="The incidents list filtered to those records."),
+    ]  # fmt: skip
+
+
+def _fraction(share: Decimal | None) -> Decimal | None:
+    # Four places: as exact as the counts allow a reader to need, and the same number in
+    # every format (a spreadsheet keeps 15 significant digits, CSV and JSON more).
+    return None if share is None else share.quantize(Decimal("0.0001"))
+
+
+def _share_columns(code: str, label: str) -> list[Column]:
+    return [
+        Column(
+            f"share_{code}",
+            f"share {label}",
+            lambda row: _fraction(row.shares[code].value),
+            number_format="0.0%",
+            description=f"The outcome group '{label}' as a fraction of the count (0 to 1, "
+            "four decimal places).",
+        ),
+        Column(
+            f"share_{code}_lower_bound",
+            f"share {label} is at least",
+            lambda row: row.shares[code].lower_bound,
+            description="True when that share rests on an incomplete breakdown.",
+        ),
+    ]
+
+
+FIGURE_COLUMNS = [
+    DATASET,
+    Column("force", "force", description="The force's official name, or National."),
+    FORCE_SLUG,
+    PERIOD_START,
+    PERIOD_END,
+    Column("category", "category", description="Kind of breach (see /about/), or all."),
+    Column("outcome", "outcome", description="What happened (see /about/), or all."),
+    Column("role", "role", description="Officer, staff and so on (see /about/), or all."),
+    COUNT,
+    STATUS,
+    Column("note", "note", description="The figure's own caveat, as published."),
+    SOURCE_TITLE,
+    Column("source_publisher", "source publisher", description="Who published the source."),
+    Column("source_date", "source date", description="When the source was published."),
+    SOURCE_URL,
+]
+
+INCIDENT_COLUMNS = [
+    DATASET,
+    FORCE,
+    Column("reference", "reference", description="The force's own reference for the case."),
+    Column("occurred_on", "occurred on", description="When it happened; empty if not "
+           "published."),
+    Column("category", "category", description="Kind of breach; empty if not stated."),
+    Column("role", "role", description="Who was involved; empty if not stated."),
+    Column("outcomes", "outcomes", description="Outcome codes in date order, separated by "
+           "' | '."),
+    Column("summary", "summary", description="The case as the force described it."),
+    Column("source_title", "source", description="Where it was read: the dataset's "
+           "publication, or the incident's own source."),
+    Column("source_url", "source URL", description="A public link to that source."),
+]  # fmt: skip
+
+CHART_COLUMNS = [
+    FORCE,
+    Column("force_slug", "force code", description=FORCE_SLUG.description),
+    DATASET,
+    PERIOD_START,
+    PERIOD_END,
+    Column("series", "series", description="The series a row belongs to: a dataset, an "
+           "outcome group or a category code, by chart."),
+    Column("series_label", "series label", description="That series, for people."),
+    Column("value", "value", description="What the chart draws: the count, rate, share (%) "
+           "or per-year figure the chart shows."),
+    COUNT,
+    STATUS,
+    SUMMED,
+    LOWER_BOUND,
+    RATE,
+    ANNUALISED,
+    WORKFORCE_AS_OF,
+    Column("restated", "restated", description="True when a figure behind the row "
+           "replaced an earlier published value."),
+    Column("notes", "notes", description="The figures' notes, separated by ' | '."),
+    SOURCE_TITLE,
+    Column("source_publisher", "source publisher", description="Who published the source."),
+    SOURCE_URL,
+]  # fmt: skip
+
+# Every download, for the data dictionary (/about/data/).
+EXPORTS = [
+    (
+        "League table",
+        "/league/?_export=csv (or xlsx, json)",
+        league_columns(OUTCOME_GROUPS.choices),
+    ),
+    ("Figures", "/figures/?_export=csv (or xlsx, json)", FIGURE_COLUMNS),
+    ("Incident records", "/incidents/?_export=csv (or xlsx, json)", INCIDENT_COLUMNS),
+    ("Chart data", "/charts/data.csv, /charts/data.json, /c/<id>/data.csv", CHART_COLUMNS),
+]
