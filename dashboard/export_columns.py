@@ -14,54 +14,35 @@ from breaches.vocabularies import OUTCOME_GROUPS
 
 from .exports import Column
 
-# Columns several downloads share, described once.
-DATASET = Column("dataset", "dataset", description="The dataset's code (see /datasets/).")
-FORCE = Column("force", "force", description="The force's official name.")
-FORCE_SLUG = Column(
-    "force_slug", "force code", description="The force's code, as in /forces/<code>/."
-)
-COUNT = Column(
-    "count",
-    "count",
-    description="The number published (or counted from incident records). Empty when the "
-    "force gave no figure: that is not zero.",
-)
-STATUS = Column(
-    "status",
-    "status",
-    description="disclosed, or why there is no figure: refused, not-held, not-disclosed, "
-    "no-response.",
-)
-SOURCE_TITLE = Column("source_title", "source", description="Where the figure was read.")
-SOURCE_URL = Column("source_url", "source URL", description="A public link to the source.")
-SUMMED = Column(
-    "summed",
-    "summed from parts",
-    description="True when the count adds up published parts (by role or by outcome).",
-)
-LOWER_BOUND = Column(
-    "lower_bound",
-    "at least (incomplete breakdown)",
-    description="True when those parts, or a case list, are not known to be complete: the "
-    "true figure is at least the count.",
-)
-RATE = Column(
-    "rate_per_1000",
-    "per 1,000 officers",
-    description="The count per 1,000 officers (full-time equivalent) at the officer count "
-    "nearest the period's midpoint. Empty without an officer count.",
-)
-WORKFORCE_AS_OF = Column(
-    "workforce_as_of", "officers as of", description="The date of that officer count."
-)
-ANNUALISED = Column(
-    "annualised",
-    "per year",
-    description="The count divided by the period's length in years: the one way to set "
-    "figures of unequal periods side by side.",
-)
-PERIOD_START = Column("period_start", "period start", description="First day counted.")
-PERIOD_END = Column("period_end", "period end", description="Last day counted.")
+# Columns several downloads share, described once: key -> (label, description).
+SHARED = {
+    "dataset": ("dataset", "The dataset's code (see /datasets/)."),
+    "force": ("force", "The force's official name."),
+    "force_slug": ("force code", "The force's code, as in /forces/<code>/."),
+    "count": ("count", "The number published (or counted from incident records). Empty when "
+              "the force gave no figure: that is not zero."),
+    "status": ("status", "disclosed, or why there is no figure: refused, not-held, "
+               "not-disclosed, no-response."),
+    "source_title": ("source", "Where the figure was read."),
+    "source_url": ("source URL", "A public link to the source."),
+    "summed": ("summed from parts", "True when the count adds up published parts (by role "
+               "or by outcome)."),
+    "lower_bound": ("at least (incomplete breakdown)", "True when those parts, or a case "
+                    "list, are not known to be complete: the true figure is at least the "
+                    "count."),
+    "rate_per_1000": ("per 1,000 officers", "The count per 1,000 officers (full-time "
+                      "equivalent) at the officer count nearest the period's midpoint. Empty "
+                      "without an officer count."),
+    "workforce_as_of": ("officers as of", "The date of that officer count."),
+    "annualised": ("per year", "The count divided by the period's length in years: the one "
+                   "way to set figures of unequal periods side by side."),
+    "period_start": ("period start", "First day counted."),
+    "period_end": ("period end", "Last day counted."),
+}  # fmt: skip
+(
+    DATASET, FORCE, FORCE_SLUG, COUNT, STATUS, SOURCE_TITLE, SOURCE_URL,
+    SUMMED, LOWER_BOUND, RATE, WORKFORCE_AS_OF, ANNUALISED, PERIOD_START, PERIOD_END,
+) = (Column(key, label, description=text) for key, (label, text) in SHARED.items())  # fmt: skip
 
 
 def league_columns(share_groups: list[tuple[str, str]]) -> list[Column]:
