@@ -174,6 +174,21 @@ CHART_COLUMNS = [
     SOURCE_URL,
 ]  # fmt: skip
 
+# The funnel chart's rows add the officer numbers, the expectation and the control limits.
+FUNNEL_COLUMNS = [
+    Column("officers", "officers", description="Officers (FTE) behind the force's rate."),
+    Column("national_rate", "national rate", description="All forces' breaches per 1,000 "
+           "officers: the rate the funnel expects."),
+    Column("expected", "expected", description="The force's count at the national rate."),
+    Column("lower_95", "lower 95% limit", description="Lower 95% control limit of the count."),
+    Column("upper_95", "upper 95% limit", description="Upper 95% control limit of the count."),
+    Column("lower_99.8", "lower 99.8% limit", description="Lower 99.8% control limit."),
+    Column("upper_99.8", "upper 99.8% limit", description="Upper 99.8% control limit."),
+    Column("position", "position", description="Where the force falls against the limits."),
+    Column("excluded", "excluded", description="Why the force is left out of the funnel, if "
+           "it is."),
+]  # fmt: skip
+
 # Every download, for the data dictionary (/about/data/).
 EXPORTS = [
     (
@@ -184,4 +199,9 @@ EXPORTS = [
     ("Figures", "/figures/?_export=csv (or xlsx, json)", FIGURE_COLUMNS),
     ("Incident records", "/incidents/?_export=csv (or xlsx, json)", INCIDENT_COLUMNS),
     ("Chart data", "/charts/data.csv, /charts/data.json, /c/<id>/data.csv", CHART_COLUMNS),
+    (
+        "Funnel chart data (added to the chart data's columns)",
+        "/charts/data.csv?chart=funnel",
+        FUNNEL_COLUMNS,
+    ),
 ]
