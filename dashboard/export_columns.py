@@ -149,23 +149,13 @@ INCIDENT_COLUMNS = [
 ]  # fmt: skip
 
 CHART_COLUMNS = [
-    FORCE,
-    Column("force_slug", "force code", description=FORCE_SLUG.description),
-    DATASET,
-    PERIOD_START,
-    PERIOD_END,
+    FORCE, FORCE_SLUG, DATASET, PERIOD_START, PERIOD_END,
     Column("series", "series", description="The series a row belongs to: a dataset, an "
            "outcome group or a category code, by chart."),
     Column("series_label", "series label", description="That series, for people."),
     Column("value", "value", description="What the chart draws: the count, rate, share (%) "
            "or per-year figure the chart shows."),
-    COUNT,
-    STATUS,
-    SUMMED,
-    LOWER_BOUND,
-    RATE,
-    ANNUALISED,
-    WORKFORCE_AS_OF,
+    COUNT, STATUS, SUMMED, LOWER_BOUND, RATE, ANNUALISED, WORKFORCE_AS_OF,
     Column("restated", "restated", description="True when a figure behind the row "
            "replaced an earlier published value."),
     Column("notes", "notes", description="The figures' notes, separated by ' | '."),
