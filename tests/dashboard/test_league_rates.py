@@ -122,9 +122,9 @@ def test_a_workforce_rate_travels_with_its_count_and_date_in_the_export(client):
 
     response = client.get("/league/?dataset=bbw-2016&_export=csv")
     exported = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
-    surrey = next(row for row in exported if row["force code"] == "surrey")
+    surrey = next(row for row in exported if row["force_slug"] == "surrey")
     workforce, as_of = whole_workforce(
         "surrey", Period(dt.date(2011, 6, 1), dt.date(2015, 12, 31)).midpoint
     )
-    assert surrey["per 1,000 workforce"] == rate(int(surrey["count"]), workforce)
-    assert surrey["workforce as of"] == as_of.isoformat()
+    assert surrey["rate_per_1000_workforce"] == rate(int(surrey["count"]), workforce)
+    assert surrey["whole_workforce_as_of"] == as_of.isoformat()

@@ -82,8 +82,8 @@ def test_page_shows_rank_with_its_range(client):
     }
     for row in rows:
         if row["rank"] is None:
-            assert cells[row["force__slug"]] == "–"
+            assert cells[row["force_slug"]] == "–"
         elif row["rank_range"] == str(row["rank"]):
-            assert cells[row["force__slug"]] == str(row["rank"])
+            assert cells[row["force_slug"]] == str(row["rank"])
         else:
-            assert cells[row["force__slug"]] == f"{row['rank']} ({row['rank_range']})"
+            assert cells[row["force_slug"]] == f"{row['rank']} ({row['rank_range']})"
