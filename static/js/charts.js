@@ -27,10 +27,8 @@
       // another site. The page has the downloads, the pinned page the image.
       displayModeBar: false,
     };
-    window.Plotly.react(plot, spec.data || [], layout, config).then(function () {
-      hideFromAssistiveTechnology(plot);
-      resizeParent();
-    });
+    hideFromAssistiveTechnology(plot);
+    window.Plotly.react(plot, spec.data || [], layout, config).then(resizeParent);
   }
 
   function legendRows(spec) {
@@ -136,10 +134,34 @@
 
   // The figure is named and summarised by the page (aria-labelledby, aria-describedby); the
   // SVG's tick labels and hover layers would only be noise, and nothing inside an aria-hidden
-  // region may take focus.
+  // region may take focus from the keyboard. The template already hides the empty container;
+  // plotly then adds nodes while it draws, and again on every hover, resize and redraw (a link
+  // in a label, say). An observer takes each out of the Tab order as it arrives: its callback
+  // runs as a microtask, before any other script (axe, a key press) can see the plot. Nodes
+  // stay clickable, so the hover labels still work with a mouse.
+  // Every "a": plotly's links in SVG text carry xlink:href, which a[href] does not match.
+  var FOCUSABLE = "a, area[href], button, input, select, textarea, iframe, summary, [tabindex], [contenteditable]";
+
+  function untabbable(node) {
+    if (node.nodeType !== 1) return;
+    var found = Array.prototype.slice.call(node.querySelectorAll(FOCUSABLE));
+    if (node.matches(FOCUSABLE)) found.push(node);
+    found.forEach(function (el) {
+      if (el.getAttribute("tabindex") !== "-1") el.setAttribute("tabindex", "-1");
+    });
+  }
+
   function hideFromAssistiveTechnology(plot) {
     plot.setAttribute("aria-hidden", "true");
-    plot.querySelectorAll("a, button, [tabindex]").forEach(function (el) { el.setAttribute("tabindex", "-1"); });
+    untabbable(plot);
+    if (plot.dataset.untabbable || !window.MutationObserver) return;
+    plot.dataset.untabbable = "true";
+    new MutationObserver(function (records) {
+      records.forEach(function (record) {
+        if (record.type === "attributes") untabbable(record.target);
+        else Array.prototype.forEach.call(record.addedNodes, untabbable);
+      });
+    }).observe(plot, { subtree: true, childList: true, attributes: true, attributeFilter: ["tabindex", "href", "contenteditable"] });
   }
 
   function resizeParent() {
