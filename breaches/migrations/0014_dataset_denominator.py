@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('breaches', '0013_uploads_staged_uploads'),
+        ('breaches', '0013_staged_uploads'),
     ]
 
     operations = [

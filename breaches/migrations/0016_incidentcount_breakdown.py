@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('breaches', '0015_perf9_no_outcome_cells'),
+        ('breaches', '0015_no_outcome_cells'),
     ]
 
     operations = [

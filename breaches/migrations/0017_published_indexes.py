@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('breaches', '0016_perf9_incidentcount_breakdown'),
+        ('breaches', '0016_incidentcount_breakdown'),
     ]
 
     operations = [

@@ -11,6 +11,6 @@ def count_again(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("breaches", "0014_league12_dataset_denominator")]
+    dependencies = [("breaches", "0014_dataset_denominator")]
 
     operations = [migrations.RunPython(count_again, migrations.RunPython.noop)]
