@@ -11,9 +11,12 @@ from django.core.management import call_command
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 # Run in parallel (`make test`: pytest-xdist, --dist loadgroup), each worker on its own test
-# database. The tests of these folders share costly session fixtures (a browser; an embedded
-# PostgreSQL server, gunicorn and Redis of their own), so each folder runs on one worker.
+# database. The ops tests share costly session fixtures (an embedded PostgreSQL server, gunicorn
+# and Redis of their own, ports probed from one range), so they all run on one worker. Browser
+# tests are grouped by file: each worker starts its own chromium once (about a second), and
+# the browser files fill the other worker while the ops tests run.
 GROUPED = ("browser", "ops")
+BY_FILE = ("browser",)
 
 
 # Playwright's sync API runs an event loop; Django refuses ORM calls inside one unless told.
@@ -46,7 +49,8 @@ def pytest_collection_modifyitems(items):
     for item in items:
         folder = item.path.parent.name
         if folder in GROUPED and item.path.parent.parent.name == "tests":
-            item.add_marker(pytest.mark.xdist_group(folder))
+            group = f"{folder}/{item.path.stem}" if folder in BY_FILE else folder
+            item.add_marker(pytest.mark.xdist_group(group))
 
 
 def load_reference_data() -> None:
