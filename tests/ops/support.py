@@ -29,13 +29,16 @@ from psycopg2 import sql
 ROOT = Path(__file__).resolve().parents[2]
 # The ports these tests may serve on (never anything but 127.0.0.1).
 PORTS = range(8061, 8100)
+# Redis apart from them: a Redis stopped in an outage test keeps its port free for its restart
+# while the other worker starts web servers.
+REDIS_PORTS = range(16380, 16420)
 SEED_DB = "ops_seed"
 SECRET = "ops-tests-secret-key-" + "x" * 40
 
 
-def free_port(exclude: tuple[int, ...] = ()) -> int:
-    """A free port in PORTS (other than those in `exclude`)."""
-    for port in PORTS:
+def free_port(exclude: tuple[int, ...] = (), ports: range = PORTS) -> int:
+    """A free port in `ports` (other than those in `exclude`)."""
+    for port in ports:
         if port in exclude:
             continue
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
@@ -46,7 +49,7 @@ def free_port(exclude: tuple[int, ...] = ()) -> int:
             except OSError:
                 continue
             return port
-    raise RuntimeError(f"no free port in {PORTS.start}-{PORTS.stop - 1}")
+    raise RuntimeError(f"no free port in {ports.start}-{ports.stop - 1}")
 
 
 def _wheel():
@@ -325,7 +328,7 @@ class RedisServer:
         executable = shutil.which("redis-server")
         assert executable, "Debian's redis-server is needed: `make test` installs it"
         for _attempt in range(3):  # another run may take the port between probe and bind
-            port = self.port or free_port()
+            port = self.port or free_port(ports=REDIS_PORTS)
             with (self.folder / "redis.log").open("ab") as log:
                 self.process = subprocess.Popen(
                     [executable, "--port", str(port), "--dir", str(self.folder), *REDIS_OPTIONS],
