@@ -11,12 +11,12 @@ from django.core.management import call_command
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 # Run in parallel (`make test`: pytest-xdist, --dist loadgroup), each worker on its own test
-# database. The tests of one file in these folders share module fixtures (gunicorn, nginx, Redis,
-# a replica), so each file runs on one worker; the files spread over both workers, each of
-# which starts the session's chromium and ops PostgreSQL server once (seconds), instead of one
-# worker running every slow file while the other waits. Ports are probed and a server that
-# cannot bind tries another, so two workers' servers do not collide.
+# database. The ops tests share costly session fixtures (an embedded PostgreSQL server, gunicorn
+# and Redis of their own), so they all run on one worker. Browser tests are grouped by file:
+# each worker starts its own chromium once (about a second), and the browser files fill the
+# other worker while the ops tests run.
 GROUPED = ("browser", "ops")
+BY_FILE = ("browser",)
 
 
 # Playwright's sync API runs an event loop; Django refuses ORM calls inside one unless told.
@@ -49,7 +49,8 @@ def pytest_collection_modifyitems(items):
     for item in items:
         folder = item.path.parent.name
         if folder in GROUPED and item.path.parent.parent.name == "tests":
-            item.add_marker(pytest.mark.xdist_group(f"{folder}/{item.path.stem}"))
+            group = f"{folder}/{item.path.stem}" if folder in BY_FILE else folder
+            item.add_marker(pytest.mark.xdist_group(group))
 
 
 def load_reference_data() -> None:
