@@ -29,15 +29,9 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+sys.path.insert(0, str(ROOT))  # run as a script: the project's modules are beside bench/
+from config.chromium import CHROMIUM_ARGS  # noqa: E402
+
 STATE = "v=1&chart=league&dataset=bbw-2016"
 COLD_STATES = [
     f"v=1&chart=trend&forces={a}~{b}"

@@ -10,6 +10,9 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script
+from config.chromium import CHROMIUM_ARGS
+
 PAGES = {
     "home": "/",
     "league": "/league/?dataset=bbw-2016",
@@ -22,15 +25,6 @@ PAGES = {
     "about": "/about/",
 }
 WIDTHS = {"desktop": 1280, "mobile": 375}
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 
 
 def main(base: str) -> None:

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from config.chromium import CHROMIUM_ARGS
+
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 # Run in parallel (`make test`: pytest-xdist, --dist loadgroup), each worker on its own test
 # database. The ops tests share costly session fixtures (an embedded PostgreSQL server, gunicorn
@@ -21,16 +23,6 @@ BY_FILE = ("browser",)
 
 # Playwright's sync API runs an event loop; Django refuses ORM calls inside one unless told.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 
 
 @pytest.fixture(scope="session")

@@ -2,11 +2,10 @@
 
 import pytest
 
-# The session's one Playwright and chromium (the `browser` fixture), CHROMIUM_ARGS and
+# The session's one Playwright and chromium (the `browser` fixture) and
 # DJANGO_ALLOW_ASYNC_UNSAFE are in tests/conftest.py: tests outside this folder (tests/ops) drive
 # the same browser, and a second Playwright in one process fails while the first one runs.
-# CHROMIUM_ARGS stays importable from here for the scripts in bench/ and docs/.
-from tests.conftest import CHROMIUM_ARGS, load_reference_data  # noqa: F401
+from tests.conftest import load_reference_data
 
 
 @pytest.fixture
