@@ -11,13 +11,14 @@ import csv
 import datetime as dt
 import io
 import json
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.text import slugify
+
+from .xlsx_writer import Sheet, stream_workbook
 
 FORMATS = ("csv", "xlsx", "json")
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -86,8 +87,7 @@ def csv_bytes(columns: Sequence[Column], rows: Iterable) -> bytes:
 
 
 def _xlsx(columns, rows, about: list[tuple[str, str]], sheet_title: str) -> bytes:
-    with xlsx_file(columns, rows, about, sheet_title) as handle:
-        return handle.read()
+    return b"".join(stream_xlsx(columns, rows, about, sheet_title))
 
 
 def _json(columns, rows, about) -> bytes:
@@ -180,36 +180,31 @@ def stream_json(
     yield (end + "}\n").encode("utf-8")
 
 
-def xlsx_file(columns, rows: Iterable[dict], about: list[tuple[str, str]], sheet_title: str):
-    """An XLSX written row by row (openpyxl write-only) into a temporary file, rewound."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
+def stream_xlsx(columns, rows: Iterable[dict], about: list[tuple[str, str]], sheet_title: str):
+    """The rows' sheet, then an "About these figures" sheet, streamed (dashboard/xlsx_writer.py).
 
-    workbook = Workbook(write_only=True)
-    data = workbook.create_sheet(sheet_title[:31])
+    Text is written as text, never as a formula; it is neutralised anyway, so that a cell
+    copied into another sheet stays inert."""
 
-    def cells(sheet, values, formats=()):
-        out = []
-        for value, number_format in zip(values, formats or [""] * len(values), strict=True):
-            cell = WriteOnlyCell(sheet, value=neutralise(value))
-            if isinstance(value, str):
-                cell.data_type = "s"  # never a formula, whatever the text
-            elif number_format and value is not None:
-                cell.number_format = number_format
-            out.append(cell)
-        return out
+    def values(row):
+        return [neutralise(_plain(column.value(row))) for column in columns]
 
-    formats = [column.number_format for column in columns]
-    data.append(cells(data, [column.title for column in columns]))
-    for row in rows:
-        data.append(cells(data, [_plain(column.value(row)) for column in columns], formats))
-    notes = workbook.create_sheet("About these figures")
-    for label, text in about:
-        notes.append(cells(notes, [label, text]))
-    handle = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it)
-    workbook.save(handle)
-    handle.seek(0)
-    return handle
+    return stream_workbook(
+        [
+            Sheet(
+                sheet_title,
+                (values(row) for row in rows),
+                width=len(columns),
+                header=[column.title for column in columns],
+                number_formats=[column.number_format for column in columns],
+            ),
+            Sheet(
+                "About these figures",
+                ([label, neutralise(text)] for label, text in about),
+                width=2,
+            ),
+        ]
+    )
 
 
 def stream_response(
@@ -223,19 +218,16 @@ def stream_response(
 ):
     """A download of `rows` (an iterator) that never holds them all in memory.
 
-    CSV and JSON stream as the rows are read; XLSX is written to a temporary file first (a
-    zip cannot be sent before it is finished) and then streamed from it. The caller keeps
-    XLSX within XLSX_MAX_ROWS.
+    Every format streams as the rows are read (XLSX too: dashboard/xlsx_writer.py). The
+    caller keeps XLSX within XLSX_MAX_ROWS.
     """
     filename = f"{slugify(name) or 'export'}.{fmt}"
     if fmt == "xlsx":
-        return FileResponse(
-            xlsx_file(columns, rows, about, name.capitalize()),
-            as_attachment=True,
-            filename=filename,
-            content_type=CONTENT_TYPES[fmt],
-        )
-    body = stream_csv(columns, rows) if fmt == "csv" else stream_json(columns, rows, about, tail)
+        body = stream_xlsx(columns, rows, about, name.capitalize())
+    elif fmt == "csv":
+        body = stream_csv(columns, rows)
+    else:
+        body = stream_json(columns, rows, about, tail)
     response = StreamingHttpResponse(body, content_type=CONTENT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
