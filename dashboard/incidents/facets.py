@@ -129,13 +129,17 @@ def incident_facets(
     cells: CellFilters | None = None,
     cache_as: str | None = None,
 ) -> dict[str, list[dict]]:
-    """Facet name -> [{value, label, count, url, selected}] for the filtered `queryset`.
+    """Facet name -> [{value, label, count, url, selected}] for the filtered `queryset`."""
+    return facet_items(facet_counts(queryset, cells=cells, cache_as=cache_as), params)
+
+
+def facet_items(facets: dict[str, list[tuple]], params: QueryDict | None = None):
+    """The counts of `facet_counts` as [{value, label, count, url, selected}] per facet.
 
     `value` is the code the filter takes (a force's slug, a year); `url` adds it to `params`
     (or, for the selected value, removes it); blanks have no filter, so their `url` is None.
     """
     params = params if params is not None else QueryDict()
-    facets = facet_counts(queryset, cells=cells, cache_as=cache_as)
     forces = {
         force.pk: force for force in Force.objects.filter(pk__in=[v for v, _ in facets["force"]])
     }

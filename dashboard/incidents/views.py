@@ -25,7 +25,7 @@ from ..export_columns import INCIDENT_COLUMNS
 from ..filters import IncidentFilter
 from ..responses import bad_request, error_summary, export_format
 from . import keyset
-from .facets import FACETS, POSITION, incident_facets
+from .facets import FACETS, POSITION, facet_counts, facet_items, incident_facets
 from .forms import PER_PAGE, PageForm
 from .table import HEADERS, incident_rows
 
@@ -215,19 +215,26 @@ def incidents(request):
         last=nav["page"] == "last",
         number=nav["page"] if isinstance(nav["page"], int) else None,
     )
-    facets = incident_facets(
-        queryset, _plain_params(request.GET), cells=cells, cache_as=_filters(request)
-    )
+    filters = _filters(request)
+    counts = facet_counts(queryset, cells=cells, cache_as=filters)
+    links = _plain_params(request.GET)
+
+    def facets():
+        """Called by the template only when its cached copy of the facets has expired."""
+        items = facet_items(counts, links)
+        return [(name, FACETS[name], items[name]) for name in FACETS]
+
     context = {
         "filterset": filterset,
         "headers": HEADERS,
         "rows": incident_rows(page.rows),
         "page": page,
-        "total": sum(item["count"] for item in facets["force"]),
-        "facets": [(name, FACETS[name], facets[name]) for name in FACETS],
+        "total": sum(count for _, count in counts["force"]),
+        "facets": facets,
+        "facet_links": links.urlencode(),
         "active": _active_filters(filterset),
         "data_version": data_version(),
-        "filters_key": _filters(request),
+        "filters_key": filters,
         "cache_seconds": settings.CHART_CACHE_SECONDS,
         "what": "incidents",
     }
