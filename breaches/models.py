@@ -536,7 +536,11 @@ class FigureRevision(models.Model):
 class Incident(models.Model):
     """One breach, where a force published incident-level detail."""
 
-    dataset = models.ForeignKey(Dataset, on_delete=models.PROTECT, related_name="incidents")
+    # No index of its own: the natural key (dataset, force, reference) leads with it, and one
+    # index fewer to keep up is a second less per million rows imported.
+    dataset = models.ForeignKey(
+        Dataset, on_delete=models.PROTECT, related_name="incidents", db_index=False
+    )
     force = models.ForeignKey(Force, on_delete=models.PROTECT, related_name="incidents")
     reference = models.CharField(max_length=100)
     occurred_on = models.DateField(null=True, blank=True)
@@ -640,7 +644,10 @@ class IncidentRevision(models.Model):
 class Outcome(models.Model):
     """An outcome of an incident; an incident can have several (warning, then resigned)."""
 
-    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="outcomes")
+    # No index of its own: outcome_once_per_incident (incident, outcome) leads with it.
+    incident = models.ForeignKey(
+        Incident, on_delete=models.CASCADE, related_name="outcomes", db_index=False
+    )
     outcome = models.CharField(max_length=30, choices=OUTCOMES.choices)
     decided_on = models.DateField(null=True, blank=True)
 

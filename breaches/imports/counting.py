@@ -56,25 +56,33 @@ reached AS (
     SELECT inc.id, '{NO_OUTCOME}' FROM inc
     WHERE NOT EXISTS (SELECT FROM stored_outcomes so WHERE so.incident_id = inc.id)
 ),
+-- One row per incident and outcome ("all" is NULL), summed over incidents alike in every
+-- dimension a cell can have: a million incidents come down to tens of thousands of rows
+-- before the buckets and grouping sets multiply them.
 keyed AS MATERIALIZED (
-    SELECT inc.*, NULL::varchar AS outcome FROM inc
-    UNION ALL
-    SELECT inc.*, r.outcome FROM inc JOIN reached r ON r.incident_id = inc.id
+    SELECT dataset_id, force_id, dataset_start, dataset_end,
+           date_trunc('month', occurred_on)::date AS month, category, role, outcome,
+           count(*) AS n
+    FROM (
+        SELECT inc.*, NULL::varchar AS outcome FROM inc
+        UNION ALL
+        SELECT inc.*, r.outcome FROM inc JOIN reached r ON r.incident_id = inc.id
+    ) AS each_outcome
+    GROUP BY dataset_id, force_id, dataset_start, dataset_end, month, category, role, outcome
 ),
 bucketed AS (
     SELECT k.dataset_id, k.force_id, b.bucket, b.period_start, b.period_end,
-           k.category, k.outcome, k.role
+           k.category, k.outcome, k.role, k.n
     FROM keyed k
     CROSS JOIN LATERAL (VALUES
         ('whole', k.dataset_start, k.dataset_end),
-        ('undated', CASE WHEN k.occurred_on IS NULL THEN k.dataset_start END, k.dataset_end),
-        ('month', date_trunc('month', k.occurred_on)::date,
-                  (date_trunc('month', k.occurred_on) + interval '1 month - 1 day')::date)
+        ('undated', CASE WHEN k.month IS NULL THEN k.dataset_start END, k.dataset_end),
+        ('month', k.month, (k.month + interval '1 month - 1 day')::date)
     ) AS b (bucket, period_start, period_end)
     WHERE b.period_start IS NOT NULL
 )
 SELECT dataset_id, force_id, bucket, period_start, period_end, category, outcome, role,
-       count(*) AS n
+       sum(n)::integer AS n
 FROM bucketed
 WHERE bucket = 'whole'
 GROUP BY dataset_id, force_id, bucket, period_start, period_end, outcome, CUBE (category, role)
@@ -82,14 +90,14 @@ HAVING NOT (GROUPING(category) = 0 AND category IS NULL)
    AND NOT (GROUPING(role) = 0 AND role IS NULL)
 UNION ALL
 SELECT dataset_id, force_id, bucket, period_start, period_end, NULL, outcome, NULL,
-       count(*) AS n
+       sum(n)::integer AS n
 FROM bucketed
 WHERE bucket <> 'whole'
 GROUP BY dataset_id, force_id, bucket, period_start, period_end, outcome
 UNION ALL
 -- One dimension at a time: category and role cells of the outcome "all" only.
 SELECT dataset_id, force_id, bucket, period_start, period_end, category, NULL, role,
-       count(*) AS n
+       sum(n)::integer AS n
 FROM bucketed
 WHERE bucket <> 'whole' AND outcome IS NULL
 GROUP BY dataset_id, force_id, bucket, period_start, period_end, GROUPING SETS ((category), (role))
