@@ -139,15 +139,17 @@ def _funnel_rows(figures, period, level, state, dataset) -> list[dict]:
 
 
 def _outcome_rows(figures, period, level, state, dataset) -> list[dict]:
-    """Outcome groups per force, as shares of the force's total, where a breakdown exists."""
+    """Outcome groups per force, as shares of the force's total, where a breakdown exists.
+
+    The total and every group are read together (three queries, whatever the number of
+    groups); `outcome_groups()` would read counts only, and each row also shows its rate,
+    workforce date, notes, source and restatement. Published figures only: counts of
+    incident records are not drawn here (docs/charts.md, "Not done yet").
+    """
     at = Level(level.category, None, level.role)
-    totals = {v.force_id: v.count for v in figures.force_values(period, at)}
-    by_group = {
-        group: {
-            v.force_id: v for v in figures.force_values(period, Level(at.category, group, at.role))
-        }
-        for group in OUTCOME_GROUPS.codes
-    }
+    values = figures.force_values_by_outcome(period, at, [None, *OUTCOME_GROUPS.codes])
+    totals = {v.force_id: v.count for v in values[None]}
+    by_group = {group: {v.force_id: v for v in values[group]} for group in OUTCOME_GROUPS.codes}
     return _breakdown(by_group, OUTCOME_GROUPS, totals, period, dataset)
 
 
