@@ -10,12 +10,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from functools import reduce
+from operator import or_
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Count, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Cast
 
+from .provenance import notes_in, restated_in
 from .published import PublishedQuerySet, WithPublishedFiguresQuerySet
 from .value_choice import TOTAL, TOTALS, Selectors, choose, overlapping, prefix_for
 from .vocabularies import OUTCOME_GROUPS
@@ -197,51 +200,62 @@ class FigureQuerySet(PublishedQuerySet):
         rules of breaches/value_choice.py. Values with a count come first, largest first,
         ranked by count. Three queries.
         """
+        return self.force_values_by_outcome(period, level, [level.outcome])[level.outcome]
+
+    def force_values_by_outcome(
+        self, period: Period, level: Level, outcomes: list[str | None]
+    ) -> dict[str | None, list[ForceValue]]:
+        """`force_values()` at each of `outcomes` (None: all outcomes), at `level`'s category
+        and role: {outcome: values}. The same three queries however many outcomes are asked
+        for, so a chart of every outcome group costs what one league does.
+
+        Unlike `outcome_groups()` (counts only, for the league's share columns), each value
+        carries what a row shows: rates, the workforce date, notes, sources, restatements.
+        """
         figures = self.by_force().in_period(period).filter(level.exact("category"))
-        select = Selectors.at(level.outcome, level.role)
+        selects = {outcome: Selectors.at(outcome, level.role) for outcome in outcomes}
+        prefixes = {outcome: f"at{i}_" for i, outcome in enumerate(outcomes)}
+        aggregates = {}
+        for outcome, select in selects.items():
+            aggregates.update(select.aggregates(prefixes[outcome]))
         rows = list(
             # Aggregate over all the force's rows at this category, not only the matching
             # ones: completeness compares the whole breakdown with the force's total.
             figures.values("force_id", "force__name", "force__slug")
             .annotate(
                 **TOTALS,
-                **select.aggregates(),
+                **aggregates,
                 workforce=nearest_workforce("value", period.midpoint),
                 workforce_as_of=nearest_workforce("as_of", period.midpoint),
                 whole_workforce=nearest_whole_workforce("value", period.midpoint),
                 whole_workforce_as_of=nearest_whole_workforce("as_of", period.midpoint),
             )
-            .filter(select.found())
+            .filter(reduce(or_, (s.found(prefixes[o]) for o, s in selects.items())))
         )
         force_ids = [row["force_id"] for row in rows]
-        notes = _notes(figures.filter(select.direct | select.parts | TOTAL), force_ids)
-        restated = _restated(figures.filter(select.direct | select.parts), force_ids)
-        values = []
-        for row in rows:
-            value = choose(row, level.outcome, level.role)
-            values.append(ForceValue(
-                force_id=row["force_id"],
-                force_name=row["force__name"],
-                force_slug=row["force__slug"],
-                count=value.count,
-                status=value.status,
-                summed=value.summed,
-                lower_bound=value.lower_bound,
-                source_id=row["source_id"],
-                workforce=row["workforce"],
-                workforce_as_of=row["workforce_as_of"],
-                rate_per_1000=per_1000(value.count, row["workforce"]),
-                whole_workforce=row["whole_workforce"],
-                whole_workforce_as_of=row["whole_workforce_as_of"],
-                rate_per_1000_workforce=per_1000(value.count, row["whole_workforce"]),
-                annualised=annualised(value.count, period),
-                overlapping=overlapping(row),
-                restated=row["force_id"] in restated,
-                notes=tuple(notes.get(row["force_id"], ())),
-            ))  # fmt: skip
-        values.sort(key=lambda v: (v.count is None, -(v.count or 0), v.force_name))
-        ranks = competition_ranks([v.count for v in values])
-        return [replace(value, rank=rank) for value, rank in zip(values, ranks, strict=True)]
+        parts = {outcome: select.direct | select.parts for outcome, select in selects.items()}
+        notes = notes_in(figures, {o: q | TOTAL for o, q in parts.items()}, force_ids)
+        restated = restated_in(figures, parts, force_ids)
+        by_outcome = {}
+        for outcome in outcomes:
+            prefix, values = prefixes[outcome], []
+            for row in rows:
+                value = choose(row, outcome, level.role, prefix)
+                if value is None:  # nothing at this outcome: the force is not in its list
+                    continue
+                force_id = row["force_id"]
+                values.append(
+                    _force_value(
+                        row,
+                        value,
+                        period,
+                        row[f"{prefix}source_id"],
+                        restated=force_id in restated[outcome],
+                        notes=notes[outcome].get(force_id, ()),
+                    )
+                )
+            by_outcome[outcome] = _ranked_by_count(values)
+        return by_outcome
 
     def outcome_groups(self, period: Period, level: Level = Level()) -> dict[int, dict]:
         """Each force's value for every outcome group at `level`'s category and role.
@@ -292,34 +306,35 @@ def competition_ranks(ordered: list) -> list[int | None]:
     return ranks
 
 
-def _restated(contributing: FigureQuerySet, force_ids: list[int]) -> set[int]:
-    """Forces whose figures replaced an earlier published value (one query)."""
-    from .models import FigureRevision  # models imports this module for its managers
-
-    contributing = contributing.filter(force_id__in=force_ids)
-    # A retraction's own revisions, and those of batches since retracted, are history of an
-    # undo: the value shown is the earlier one again, not a restatement.
-    restated = (
-        FigureRevision.objects.filter(figure__in=contributing.values("pk"))
-        .exclude(replaced_by__kind="retraction")
-        .filter(replaced_by__retraction__isnull=True)
+def _force_value(row: dict, value, period: Period, source_id, *, restated, notes) -> ForceValue:
+    """One force's chosen `value` (value_choice.Value) with what its aggregate row adds."""
+    return ForceValue(
+        force_id=row["force_id"],
+        force_name=row["force__name"],
+        force_slug=row["force__slug"],
+        count=value.count,
+        status=value.status,
+        summed=value.summed,
+        lower_bound=value.lower_bound,
+        source_id=source_id,
+        workforce=row["workforce"],
+        workforce_as_of=row["workforce_as_of"],
+        rate_per_1000=per_1000(value.count, row["workforce"]),
+        whole_workforce=row["whole_workforce"],
+        whole_workforce_as_of=row["whole_workforce_as_of"],
+        rate_per_1000_workforce=per_1000(value.count, row["whole_workforce"]),
+        annualised=annualised(value.count, period),
+        overlapping=overlapping(row),
+        restated=restated,
+        notes=tuple(notes),
     )
-    return set(restated.order_by().values_list("figure__force_id", flat=True).distinct())
 
 
-def _notes(contributing: FigureQuerySet, force_ids: list[int]) -> dict[int, list[str]]:
-    """The notes of the figures behind each force's value (one query for all forces)."""
-    notes = (
-        contributing.filter(force_id__in=force_ids)
-        .exclude(note="")
-        .values_list("force_id", "note")
-        .distinct()
-        .order_by("force_id", "note")
-    )
-    by_force: dict[int, list[str]] = {}
-    for force_id, note in notes:
-        by_force.setdefault(force_id, []).append(note)
-    return by_force
+def _ranked_by_count(values: list[ForceValue]) -> list[ForceValue]:
+    """Values with a count first, largest first (ties by force name), each with its rank."""
+    values = sorted(values, key=lambda v: (v.count is None, -(v.count or 0), v.force_name))
+    ranks = competition_ranks([v.count for v in values])
+    return [replace(value, rank=rank) for value, rank in zip(values, ranks, strict=True)]
 
 
 def nearest_whole_workforce(field: str, midpoint: dt.date, force: str = "force") -> Subquery:

@@ -13,14 +13,17 @@ from decimal import Decimal
 from breaches.vocabularies import OUTCOME_GROUPS
 
 from .exports import Column
+from .measures import MEASURES
 
+# A measure's column is headed by the measure's label, as on the page (dashboard/measures.py).
+HEADED = {measure.attribute: measure.label.lower() for measure in MEASURES}
 # Columns several downloads share, described once: key -> (label, description).
 SHARED = {
     "dataset": ("dataset", "The dataset's code (see /datasets/)."),
     "force": ("force", "The force's official name."),
     "force_slug": ("force code", "The force's code, as in /forces/<code>/."),
-    "count": ("count", "The number published (or counted from incident records). Empty when "
-              "the force gave no figure: that is not zero."),
+    "count": (HEADED["count"], "The number published (or counted from incident records). "
+              "Empty when the force gave no figure: that is not zero."),
     "status": ("status", "disclosed, or why there is no figure: refused, not-held, "
                "not-disclosed, no-response."),
     "source_title": ("source", "Where the figure was read."),
@@ -30,12 +33,12 @@ SHARED = {
     "lower_bound": ("at least (incomplete breakdown)", "True when those parts, or a case "
                     "list, are not known to be complete: the true figure is at least the "
                     "count."),
-    "rate_per_1000": ("per 1,000 officers", "The count per 1,000 officers (full-time "
+    "rate_per_1000": (HEADED["rate_per_1000"], "The count per 1,000 officers (full-time "
                       "equivalent) at the officer count nearest the period's midpoint. Empty "
                       "without an officer count."),
     "workforce_as_of": ("officers as of", "The date of that officer count."),
-    "annualised": ("per year", "The count divided by the period's length in years: the one "
-                   "way to set figures of unequal periods side by side."),
+    "annualised": (HEADED["annualised"], "The count divided by the period's length in years: "
+                   "the one way to set figures of unequal periods side by side."),
     "period_start": ("period start", "First day counted."),
     "period_end": ("period end", "Last day counted."),
 }  # fmt: skip
@@ -64,8 +67,9 @@ def league_columns(share_groups: list[tuple[str, str]]) -> list[Column]:
         RATE,
         Column("workforce", "officers (FTE)", description="That officer count."),
         WORKFORCE_AS_OF,
-        Column("rate_per_1000_workforce", "per 1,000 workforce", description="The count "
-               "per 1,000 of the whole workforce (officers, staff, PCSOs, designated officers)."),
+        Column("rate_per_1000_workforce", HEADED["rate_per_1000_workforce"], description="The "
+               "count per 1,000 of the whole workforce (officers, staff, PCSOs, designated "
+               "officers)."),
         Column("whole_workforce", "workforce (FTE: officers, staff, PCSOs, designated)",
                description="That whole workforce, full-time equivalent."),
         Column("whole_workforce_as_of", "workforce as of",

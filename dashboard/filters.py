@@ -21,15 +21,9 @@ from breaches.vocabularies import (
     outcomes_in_group,
 )
 
+from . import measures
 from .forms import PeriodField
 from .league.rows import SORT_KEYS
-
-METRICS = [
-    ("count", "Count"),
-    ("per-1000-officers", "Rate per 1,000 officers"),
-    ("per-1000-workforce", "Rate per 1,000 workforce (officers, staff, PCSOs)"),
-    ("annualised", "Per year (annualised)"),
-]
 
 
 def _choices(field: str) -> list[tuple[str, str]]:
@@ -80,7 +74,7 @@ class LeagueFilter(django_filters.FilterSet):
     )
     period = PeriodFilter(method=_keep, label="Period", help_text="YYYY-MM-DD~YYYY-MM-DD")
     metric = django_filters.ChoiceFilter(
-        choices=METRICS, method=_keep, empty_label=None, label="Measure"
+        choices=measures.choices(), method=_keep, empty_label=None, label="Measure"
     )
     category = django_filters.ChoiceFilter(
         choices=CATEGORIES.choices, method=_keep, empty_label="All categories", label="Category"

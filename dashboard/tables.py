@@ -10,6 +10,7 @@ from django.utils.html import format_html, format_html_join
 from breaches.vocabularies import OUTCOME_GROUPS, RETURN_STATUSES
 
 from .league.rows import BADGE_LABELS, ForceRanking
+from .measures import ANNUALISED, COUNT, MEASURES, PER_1000_OFFICERS, PER_1000_WORKFORCE, Measure
 from .sources import source_html
 
 SUMMED = "Summed from published parts (by role or by outcome) that add up to the force's total."
@@ -32,10 +33,7 @@ RANK_RANGE = (
 SORTABLE = {
     "rank": "rank",
     "force": "force",
-    "count": "count",
-    "rate_per_1000": "rate",
-    "rate_per_1000_workforce": "rate-workforce",
-    "annualised": "annualised",
+    **{measure.attribute: measure.sort for measure in MEASURES},
 }
 
 
@@ -90,6 +88,13 @@ def labelled(label: str, **attrs) -> dict:
     return {**attrs, "td": td}
 
 
+def measure_column(measure: Measure) -> tables.Column:
+    """A column of one measure's values, headed by its label (dashboard/measures.py)."""
+    return tables.Column(
+        verbose_name=measure.label, attrs=labelled(measure.label, **NUMERIC), empty_values=()
+    )
+
+
 class ShareColumn(tables.Column):
     """An outcome group as a share of the force's count."""
 
@@ -120,20 +125,11 @@ class ShareColumn(tables.Column):
 class LeagueTable(tables.Table):
     rank = tables.Column(verbose_name="Rank", attrs=labelled("Rank", **NUMERIC), empty_values=())
     force = tables.Column(accessor="force_name", verbose_name="Force")
-    count = tables.Column(verbose_name="Count", attrs=labelled("Count", **NUMERIC), empty_values=())
-    rate_per_1000 = tables.Column(
-        verbose_name="Per 1,000 officers",
-        attrs=labelled("Per 1,000 officers", **NUMERIC),
-        empty_values=(),
-    )
-    rate_per_1000_workforce = tables.Column(
-        verbose_name="Per 1,000 workforce",
-        attrs=labelled("Per 1,000 workforce", **NUMERIC),
-        empty_values=(),
-    )
-    annualised = tables.Column(
-        verbose_name="Per year", attrs=labelled("Per year", **NUMERIC), empty_values=()
-    )
+    # Named by the measures' row attributes (render_<attribute> below).
+    count = measure_column(COUNT)
+    rate_per_1000 = measure_column(PER_1000_OFFICERS)
+    rate_per_1000_workforce = measure_column(PER_1000_WORKFORCE)
+    annualised = measure_column(ANNUALISED)
     badges = tables.Column(
         verbose_name="Flags", empty_values=(), attrs=labelled("Flags", td={"class": "flags"})
     )
@@ -163,14 +159,16 @@ class LeagueTable(tables.Table):
         groups = ranking.share_groups if shares else []
         extra = [(f"share_{code}", ShareColumn(code, label)) for code, label in groups]
         # One rate column, the one that fits (a second would not fit a laptop's width).
-        other_rate = (
-            "rate_per_1000" if ranking.denominator == "workforce" else "rate_per_1000_workforce"
+        other_rates = tuple(
+            measure.attribute
+            for measure in MEASURES
+            if measure.denominator and measure.denominator != ranking.denominator
         )
         super().__init__(
             ranking.rows,
             extra_columns=extra,
             sequence=self._sequence(extra),
-            exclude=(other_rate,),
+            exclude=other_rates,
             **kwargs,
         )
         self.caption = caption
@@ -184,10 +182,7 @@ class LeagueTable(tables.Table):
         return [
             "rank",
             "force",
-            "count",
-            "rate_per_1000",
-            "rate_per_1000_workforce",
-            "annualised",
+            *(measure.attribute for measure in MEASURES),
             "badges",
             "notes",
             "source",

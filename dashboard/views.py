@@ -34,6 +34,7 @@ from .filters import LeagueFilter
 from .league.breakdowns import breakdowns, opening_breakdown
 from .league.export import about_league, league_filename
 from .league.rows import ForceRanking, league_periods, rank_forces
+from .measures import BY_CODE, COUNT, rate_on
 from .responses import bad_request, error_summary, export_format, no_data
 from .tables import LeagueTable, sort_urls
 
@@ -83,15 +84,15 @@ def league_table(request):
     dataset = filterset.chosen_dataset()
     if dataset is None:  # a new installation with no data loaded yet
         return no_data(request)
-    if filterset.selected("metric") == "per-1000-workforce" and dataset.denominator != "workforce":
+    metric = filterset.selected("metric", COUNT.code)
+    if not BY_CODE[metric].fits(dataset):
+        rate = rate_on(dataset.denominator).code
         return bad_request(
-            request,
-            ["metric: this dataset counts officers only, so its rate is per-1000-officers."],
+            request, [f"metric: this dataset counts officers only, so its rate is {rate}."]
         )
     periods = league_periods(dataset)
     period = filterset.selected("period") or (periods[0][0] if periods else None)
     level = Level(*(filterset.selected(name) for name in ("category", "outcome", "role")))
-    metric = filterset.selected("metric", "count")
     filtered = any(filterset.selected(name) for name in ("nation", "kind", "region"))
     force_ids = set(filterset.qs.values_list("pk", flat=True)) if filtered else None
     sort = filterset.selected("sort")
@@ -124,7 +125,7 @@ def league_table(request):
             "periods": periods,
             "table": table,
             "ranking": ranking,
-            "metric": metric,
+            "measure": ranking.measure,
             "results": RESULTS,
             "shares": _share_toggle(request, ranking, shares),
             "opened_on": opened_on,

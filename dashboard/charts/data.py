@@ -17,15 +17,15 @@ from breaches.queries import ForceValue, Level, Period
 from breaches.vocabularies import CATEGORIES, OUTCOME_GROUPS, OUTCOMES, ROLES
 
 from ..league.rows import incidents_url, league_periods, published_or_counted
+from ..measures import ANNUALISED, BY_CODE, PER_1000_OFFICERS
 from .funnel import add_limits
-from .state import BUCKETS, CHARTS, METRICS, ChartState
+from .state import BUCKETS, CHARTS, ChartState
 from .tilemap import layout
 
 TREND_CAVEAT = (
     "Each dataset asked its own question, counted its own unit over its own periods: "
     "compare the shape of each series, not levels across datasets."
 )
-METRIC_KEY = {"count": "count", "per-1000-officers": "rate_per_1000", "annualised": "annualised"}
 
 
 @dataclass
@@ -105,7 +105,7 @@ def _single_period(dataset, state: ChartState) -> Period | None:
 
 
 def _league_rows(figures, period, level, state, dataset) -> list[dict]:
-    key = METRIC_KEY[state.metric]
+    key = BY_CODE[state.metric].attribute
     values = [
         checked.value
         for checked in published_or_counted(figures, IncidentCounts(dataset), period, level)
@@ -139,15 +139,17 @@ def _funnel_rows(figures, period, level, state, dataset) -> list[dict]:
 
 
 def _outcome_rows(figures, period, level, state, dataset) -> list[dict]:
-    """Outcome groups per force, as shares of the force's total, where a breakdown exists."""
+    """Outcome groups per force, as shares of the force's total, where a breakdown exists.
+
+    The total and every group are read together (three queries, whatever the number of
+    groups); `outcome_groups()` would read counts only, and each row also shows its rate,
+    workforce date, notes, source and restatement. Published figures only: counts of
+    incident records are not drawn here (docs/charts.md, "Not done yet").
+    """
     at = Level(level.category, None, level.role)
-    totals = {v.force_id: v.count for v in figures.force_values(period, at)}
-    by_group = {
-        group: {
-            v.force_id: v for v in figures.force_values(period, Level(at.category, group, at.role))
-        }
-        for group in OUTCOME_GROUPS.codes
-    }
+    values = figures.force_values_by_outcome(period, at, [None, *OUTCOME_GROUPS.codes])
+    totals = {v.force_id: v.count for v in values[None]}
+    by_group = {group: {v.force_id: v for v in values[group]} for group in OUTCOME_GROUPS.codes}
     return _breakdown(by_group, OUTCOME_GROUPS, totals, period, dataset)
 
 
@@ -403,7 +405,7 @@ def _subtitle(state: ChartState, level: Level, rows: list[dict], undated: int | 
     if level.role:
         parts.append(f"role: {ROLES.label(level.role).lower()}")
     if state.chart in ("league", "map") and state.metric != "count":
-        parts.append(METRICS[state.metric].lower())
+        parts.append(BY_CODE[state.metric].label.lower())
     return " · ".join(parts) or CHARTS[state.chart]
 
 
@@ -411,12 +413,12 @@ def _value_label(state: ChartState, dataset) -> str:
     if state.chart == "trend" and state.by:
         return "Incident records"
     if state.chart == "trend":
-        return "Per year (annualised)"
+        return ANNUALISED.label
     if state.chart == "outcomes":
         return "Share of the force's total (%)"
     if state.chart == "funnel":
-        return f"{dataset.get_unit_display()} per 1,000 officers"
+        return f"{dataset.get_unit_display()} {PER_1000_OFFICERS.label.lower()}"
     unit = dataset.get_unit_display()
     if state.chart in ("league", "map") and state.metric != "count":
-        return f"{unit} {METRICS[state.metric].lower()}"
+        return f"{unit} {BY_CODE[state.metric].label.lower()}"
     return unit

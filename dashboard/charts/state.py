@@ -21,6 +21,8 @@ from breaches.models import Dataset, Force
 from breaches.published import published_via
 from breaches.vocabularies import CATEGORIES, OUTCOMES, ROLES
 
+from .. import measures
+
 SCHEMA_VERSION = "1"
 CHARTS = {
     "league": "Forces ranked",
@@ -32,11 +34,6 @@ CHARTS = {
 }
 # A trend of one case-list dataset can count its incident records by month or year.
 BUCKETS = {"month": "By month", "year": "By calendar year", "fy": "By financial year"}
-METRICS = {
-    "count": "Count",
-    "per-1000-officers": "Per 1,000 officers",
-    "annualised": "Per year (annualised)",
-}
 # Which optional parameters mean something for each chart; the others are dropped.
 APPLIES = {
     "league": {"forces", "metric", "category", "outcome", "role", "from", "to"},
@@ -103,9 +100,12 @@ class ChartStateForm(forms.Form):
         error_messages={"invalid_choice": f"Choose one of {', '.join(BUCKETS)}."},
     )
     metric = forms.ChoiceField(
-        choices=list(METRICS.items()),
+        choices=measures.choices(measures.CHART_MEASURES),
         required=False,
-        error_messages={"invalid_choice": f"Choose one of {', '.join(METRICS)}."},
+        error_messages={
+            "invalid_choice": "Choose one of "
+            f"{', '.join(measure.code for measure in measures.CHART_MEASURES)}."
+        },
     )
     category = _choice(CATEGORIES.choices, "category")
     outcome = _choice(OUTCOMES.choices, "outcome")

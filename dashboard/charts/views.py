@@ -31,6 +31,7 @@ from config.security import embeddable
 
 from ..export_columns import CHART_COLUMNS, FUNNEL_COLUMNS
 from ..exports import csv_bytes
+from ..measures import BY_CODE, CHART_MEASURES, COUNT
 from ..models import PinnedChart, pin_id
 from ..responses import error_summary, no_data
 from .builders import build_figure, value_text
@@ -43,7 +44,6 @@ from .state import (
     APPLIES,
     BUCKETS,
     CHARTS,
-    METRICS,
     ChartState,
     ChartStateForm,
     default_trend_forces,
@@ -94,6 +94,7 @@ def _context(request, data: ChartData, figure: dict, *, page: str, embed: str, *
     as_of = f"{pin.created_at:%-d %B %Y}" if pin else f"{timezone.localdate():%-d %B %Y}"
     return {
         "data": data,
+        "measure": BY_CODE[data.state.get("metric", COUNT.code)],
         "figure": figure,
         "rows": rows,
         "table": table,
@@ -172,7 +173,7 @@ def _builder(request, state: ChartState, *, errors=None, status=200):
             state=state,
             errors=errors or {},
             charts=CHARTS,
-            metrics=METRICS,
+            measures=CHART_MEASURES,
             buckets=BUCKETS,
             datasets=Dataset.objects.public().order_by("period_start"),
             forces=Force.objects.with_published_figures().order_by("name"),

@@ -3,13 +3,9 @@ are in dashboard/export_columns.py)."""
 
 from breaches.models import Dataset, Source
 
+from ..measures import rate_on
 from .rows import ForceRanking
 
-RATE_SHOWN = {
-    "officers": "per 1,000 police officers (full-time equivalent)",
-    "workforce": "per 1,000 of the whole workforce: officers, staff, PCSOs and designated "
-    "officers (full-time equivalent)",
-}
 # Query-string parameters that change which rows or values a download holds.
 FILTERS = ("period", "metric", "category", "outcome", "role", "nation", "kind", "region", "sort")
 
@@ -31,8 +27,8 @@ def about_league(ranking: ForceRanking, query) -> list[tuple[str, str]]:
     about = [
         ("Table", f"League table of {ranking.dataset.title}, {ranking.period or 'no period'}"),
         ("Filters", ", ".join(chosen) or "none: all categories, outcomes, roles and forces"),
-        ("Ranked by", ranking.metric),
-        ("Rate shown", RATE_SHOWN[ranking.denominator]),
+        ("Ranked by", ranking.measure.label),
+        ("Rate shown", rate_on(ranking.denominator).ranks_by),
     ]
     return about + about_dataset(ranking.dataset)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal
+from operator import attrgetter
 
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -23,28 +24,16 @@ from breaches.queries import ForceValue, Level, Period, competition_ranks
 from breaches.stats import cached_rank_intervals
 from breaches.vocabularies import OUTCOME_GROUPS
 
-METRIC_KEYS = {
-    "count": "count",
-    "per-1000-officers": "rate_per_1000",
-    "per-1000-workforce": "rate_per_1000_workforce",
-    "annualised": "annualised",
-}
-# The rate a metric names, or else the one that fits the dataset (Dataset.denominator).
-RATE_METRICS = {"per-1000-officers": "officers", "per-1000-workforce": "workforce"}
-# Each denominator's rate, its count's date, and the flag for a count over a year away.
-RATES = {
-    "officers": ("rate_per_1000", "workforce_as_of", "dated-officers"),
-    "workforce": ("rate_per_1000_workforce", "whole_workforce_as_of", "dated-workforce"),
-}
+from ..measures import BY_CODE, COUNT, Measure, rate_on
+
+# Each denominator's flag for a rate on a count dated over a year from the period.
+DATED = {"officers": "dated-officers", "workforce": "dated-workforce"}
 SMALL_NUMBER = 10  # a rate resting on fewer breaches than this moves a lot with one case
 # The `sort` parameter -> the value a row is sorted by.
 SORT_KEYS: dict[str, Callable] = {
-    "rank": lambda row: row.rank,
-    "force": lambda row: row.force_name,
-    "count": lambda row: row.count,
-    "rate": lambda row: row.rate_per_1000,
-    "rate-workforce": lambda row: row.rate_per_1000_workforce,
-    "annualised": lambda row: row.annualised,
+    "rank": attrgetter("rank"),
+    "force": attrgetter("force_name"),
+    **{measure.sort: attrgetter(measure.attribute) for measure in BY_CODE.values()},
     **{
         f"share-{group}": (lambda row, group=group: row.shares[group].value)
         for group in OUTCOME_GROUPS.codes
@@ -157,16 +146,19 @@ class ForceRanking:
         return [] if self.level.outcome else OUTCOME_GROUPS.choices
 
     @property
+    def measure(self) -> Measure:
+        return BY_CODE[self.metric]
+
+    @property
     def denominator(self) -> str:
         """The rate the table shows: the one the metric names, or the dataset's own."""
-        return RATE_METRICS.get(self.metric, self.dataset.denominator)
+        return self.measure.denominator or self.dataset.denominator
 
     @property
     def dated_rate(self) -> bool:
         """Some row's rate rests on a count over a year from the period: the table is not
         sorted by that rate unless asked to (issue 12 item 10)."""
-        flag = RATES[self.denominator][2]
-        return any(flag in dict(row.badges) for row in self.rows)
+        return any(DATED[self.denominator] in dict(row.badges) for row in self.rows)
 
 
 def rank_forces(
@@ -186,13 +178,12 @@ def rank_forces(
     ranking = ForceRanking(dataset, period, level, metric, [])
     page = _PageFacts.read(ranking, checked, figures, counted)
     rows = [page.row(item) for item in checked]
-    ranking.rows = _with_rank_ranges(
-        _ranked_by_metric(rows, METRIC_KEYS[metric]), METRIC_KEYS[metric]
-    )
-    if sort is None and metric in RATE_METRICS and ranking.dated_rate:
+    measure = ranking.measure
+    ranking.rows = _with_rank_ranges(_ranked_by(rows, measure), measure)
+    if sort is None and measure.denominator and ranking.dated_rate:
         sort = "-count"  # a rate on a dated count is offered, never the default order
     ranking.sort = sort
-    ranking.rows = _sorted(ranking.rows, sort, METRIC_KEYS[metric])
+    ranking.rows = _sorted(ranking.rows, sort, measure)
     return ranking
 
 
@@ -307,8 +298,8 @@ class _PageFacts:
         return {"has_breakdown": bool(groups), "shares": shares}
 
     def _badges(self, row: LeagueRow, answer: Return | None) -> tuple[tuple[str, str], ...]:
-        dataset, period, metric = self.ranking.dataset, self.ranking.period, self.ranking.metric
-        rate, as_of, dated = RATES[self.ranking.denominator]  # the rate the table shows
+        dataset, period, measure = self.ranking.dataset, self.ranking.period, self.ranking.measure
+        rate = rate_on(self.ranking.denominator)  # the rate the table shows
         partial = period and (period.start, period.end) != (
             dataset.period_start,
             dataset.period_end,
@@ -323,9 +314,9 @@ class _PageFacts:
                 ("overlap", row.overlapping),
                 (
                     "small-number",
-                    metric != "count" and row.count is not None and row.count < SMALL_NUMBER,
+                    measure != COUNT and row.count is not None and row.count < SMALL_NUMBER,
                 ),
-                (dated, _over_a_year_away(getattr(row, rate), getattr(row, as_of), period)),
+                (DATED[rate.denominator], _over_a_year_away(row, rate, period)),
                 ("counted", row.counted_from),
                 ("count-mismatch", row.count_mismatch),
             )
@@ -362,16 +353,19 @@ def _answer_notes(answer: Return | None, dataset: Dataset) -> list[str]:
     return notes
 
 
-def _over_a_year_away(rate, as_of, period: Period | None) -> bool:
-    """A rate per 1,000 whose workforce count is from over a year outside the period."""
-    if rate is None or as_of is None or period is None:
+def _over_a_year_away(row: LeagueRow, rate: Measure, period: Period | None) -> bool:
+    """The row's rate per 1,000 rests on a workforce count from over a year outside the
+    period."""
+    as_of = getattr(row, rate.as_of)
+    if getattr(row, rate.attribute) is None or as_of is None or period is None:
         return False
     gap = (period.start - as_of).days if as_of < period.start else (as_of - period.end).days
     return gap > 365
 
 
-def _ranked_by_metric(rows: list[LeagueRow], key: str) -> list[LeagueRow]:
-    """Standard competition ranking (1, 2, 2, 4) on the metric; rows without it unranked."""
+def _ranked_by(rows: list[LeagueRow], measure: Measure) -> list[LeagueRow]:
+    """Standard competition ranking (1, 2, 2, 4) on the measure; rows without it unranked."""
+    key = measure.attribute
     ordered = sorted(
         (row for row in rows if getattr(row, key) is not None), key=lambda row: -getattr(row, key)
     )
@@ -383,7 +377,7 @@ def _ranked_by_metric(rows: list[LeagueRow], key: str) -> list[LeagueRow]:
     return [replace(row, rank=ranks.get(row.force_id)) for row in rows]
 
 
-def _with_rank_ranges(rows: list[LeagueRow], key: str) -> list[LeagueRow]:
+def _with_rank_ranges(rows: list[LeagueRow], measure: Measure) -> list[LeagueRow]:
     """Each ranked row's 95% range of ranks, simulated from its count (breaches/stats.py).
 
     A rate divides by its denominator (officers or the whole workforce, in thousands); a
@@ -391,7 +385,7 @@ def _with_rank_ranges(rows: list[LeagueRow], key: str) -> list[LeagueRow]:
     a lower bound ("at least N") may belong higher than N puts it, so its range starts at 1.
     """
     ranked = [row for row in rows if row.rank is not None and row.count is not None]
-    entries = tuple((row.force_id, row.count, _exposure(row, key)) for row in ranked)
+    entries = tuple((row.force_id, row.count, _exposure(row, measure)) for row in ranked)
     intervals = cached_rank_intervals(entries) if entries else {}
     out = []
     for row in rows:
@@ -404,19 +398,18 @@ def _with_rank_ranges(rows: list[LeagueRow], key: str) -> list[LeagueRow]:
     return out
 
 
-def _exposure(row: LeagueRow, key: str) -> float:
+def _exposure(row: LeagueRow, measure: Measure) -> float:
     """What a rate divides the count by, in thousands; 1 when the table ranks counts."""
-    denominator = {"rate_per_1000": row.workforce, "rate_per_1000_workforce": row.whole_workforce}
-    return float(denominator[key]) / 1000 if key in denominator else 1.0
+    return float(getattr(row, measure.per)) / 1000 if measure.per else 1.0
 
 
-def _sorted(rows: list[LeagueRow], sort: str | None, metric_key: str) -> list[LeagueRow]:
-    """Sorted by `sort` (`-` for descending; default: the metric, largest first).
+def _sorted(rows: list[LeagueRow], sort: str | None, measure: Measure) -> list[LeagueRow]:
+    """Sorted by `sort` (`-` for descending; default: the measure, largest first).
 
     Missing values (not disclosed, no workforce figure) always come last, whatever the
     direction, and ties are in force-name order.
     """
-    key, descending = (lambda row: getattr(row, metric_key)), True
+    key, descending = attrgetter(measure.attribute), True
     if sort:
         key, descending = SORT_KEYS[sort.lstrip("-")], sort.startswith("-")
     rows = sorted(rows, key=lambda row: row.force_name)

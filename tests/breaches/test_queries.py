@@ -5,9 +5,11 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
 
 from breaches.models import Dataset, Figure, Force, ImportBatch, Source
 from breaches.queries import Level, Period
+from breaches.vocabularies import OUTCOME_GROUPS
 from tests import fixture_files
 
 pytestmark = pytest.mark.django_db
@@ -194,6 +196,36 @@ def test_query_count_does_not_grow_with_forces(bbw, django_assert_num_queries):
     with django_assert_num_queries(3):
         rows = bbw.force_values(BBW_2016)
     assert len(rows) == forces
+
+
+# Surrey's resigned officers and staff, restated with a note: a part of one outcome group.
+SURREY_RESIGNED_RESTATED = [
+    ["dataset", "force", "period_start", "period_end", "outcome", "count", "source_title", "note"],
+    ["bbw-2016", "Surrey Police", "2011-06-01", "2015-12-31", "resigned", "10",
+     "Test restatement, not a real figure", "Restated by the force"],
+]  # fmt: skip
+EVERY_OUTCOME = [None, *OUTCOME_GROUPS.codes]
+
+
+@pytest.mark.parametrize("level", [Level(), Level(role="officer"), Level("unauthorised-access")])
+def test_outcomes_read_together_are_each_outcomes_league(
+    bbw, level, write_csv, django_assert_num_queries
+):
+    """What the outcomes chart reads at once is what the league reads outcome by outcome,
+    in the three queries of one league."""
+    call_command("import_figures", write_csv(SURREY_RESIGNED_RESTATED), stdout=io.StringIO())
+    with django_assert_num_queries(3):  # the values, their notes, their restatements
+        together = bbw.force_values_by_outcome(BBW_2016, level, EVERY_OUTCOME)
+    for outcome in EVERY_OUTCOME:
+        alone = bbw.force_values(BBW_2016, Level(level.category, outcome, level.role))
+        assert together[outcome] == alone
+    if level == Level():  # the restated part counts in its own group only
+        shown = (None, "no-formal-action", "resigned-or-dismissed")
+        surrey = {o: by_force(together[o])["Surrey Police"] for o in shown}
+        assert surrey["resigned-or-dismissed"].restated is True
+        assert "Restated by the force" in surrey["resigned-or-dismissed"].notes
+        assert surrey["no-formal-action"].restated is False
+        assert surrey["no-formal-action"].notes == () == surrey[None].notes
 
 
 def test_one_roles_outcome_sum_is_exact_only_against_a_complete_crosstab(bbw):
