@@ -48,6 +48,18 @@ SHARED = {
 ) = (Column(key, label, description=text) for key, (label, text) in SHARED.items())  # fmt: skip
 
 
+# What incident records are behind a value: the league's and the charts' downloads.
+COUNTED_COLUMNS = [
+    Column("counted_from", "counted from incident records",
+           description="For a count of incident records: how many. Empty for a "
+           "published figure."),
+    Column("incidents_counted", "incident records for a published figure",
+           description="Beside a published figure: the incident records held for it."),
+    Column("incidents_url", "incident records URL",
+           description="The incidents list filtered to those records."),
+]  # fmt: skip
+
+
 def league_columns(share_groups: list[tuple[str, str]]) -> list[Column]:
     """The league table download (/league/?_export=...): one row per force, as on screen."""
     shares = []
@@ -83,13 +95,7 @@ def league_columns(share_groups: list[tuple[str, str]]) -> list[Column]:
                description="The force's and the source's caveats, separated by ' | '."),
         SOURCE_TITLE,
         SOURCE_URL,
-        Column("counted_from", "counted from incident records",
-               description="For a count of incident records: how many. Empty for a "
-               "published figure."),
-        Column("incidents_counted", "incident records for a published figure",
-               description="Beside a published figure: the incident records held for it."),
-        Column("incidents_url", "incident records URL",
-               description="The incidents list filtered to those records."),
+        *COUNTED_COLUMNS,
     ]  # fmt: skip
 
 
@@ -166,6 +172,9 @@ CHART_COLUMNS = [
     SOURCE_TITLE,
     Column("source_publisher", "source publisher", description="Who published the source."),
     SOURCE_URL,
+    *COUNTED_COLUMNS,
+    Column("count_mismatch", "count mismatch", description="True when the incident records "
+           "held beside a published figure do not match it."),
 ]  # fmt: skip
 
 # The funnel chart's rows add the officer numbers, the expectation and the control limits.

@@ -78,6 +78,12 @@ def _hover(row: dict, value_format: str) -> str:
         lines.append(
             "summed from published parts" + (" (incomplete)" if row["lower_bound"] else "")
         )
+    if row.get("counted_from") is not None:
+        records = "record" if row["counted_from"] == 1 else "records"
+        lines.append(f"counted from {row['counted_from']:,} incident {records}")
+    if row.get("count_mismatch"):
+        held = row["incidents_counted"]
+        lines.append(f"! {held:,} incident records held do not match the published figure")
     lines += [f"! {esc(note)}" for note in row["notes"]]
     if row.get("source_title"):
         lines.append(f"Source: {esc(row['source_title'])}")

@@ -8,7 +8,7 @@ and `.csv` twins return, and what the pure builders in `charts.py` draw.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from decimal import Decimal
 
 from breaches.derived import IncidentCounts
@@ -16,7 +16,7 @@ from breaches.models import Dataset, Figure, Force, Source
 from breaches.queries import ForceValue, Level, Period
 from breaches.vocabularies import CATEGORIES, OUTCOME_GROUPS, OUTCOMES, ROLES
 
-from ..league.rows import incidents_url, league_periods, published_or_counted
+from ..league.rows import CheckedValue, incidents_url, league_periods, published_or_counted
 from ..measures import ANNUALISED, BY_CODE, PER_1000_OFFICERS
 from .funnel import add_limits
 from .state import BUCKETS, CHARTS, ChartState
@@ -106,13 +106,10 @@ def _single_period(dataset, state: ChartState) -> Period | None:
 
 def _league_rows(figures, period, level, state, dataset) -> list[dict]:
     key = BY_CODE[state.metric].attribute
-    values = [
-        checked.value
-        for checked in published_or_counted(figures, IncidentCounts(dataset), period, level)
-    ]
+    values = published_or_counted(figures, IncidentCounts(dataset), period, level)
     if state.forces:  # `figures` holds only the chosen forces; the counts hold every force
-        values = [v for v in values if v.force_slug in state.forces]
-    rows = [_row(v, period, dataset, value=getattr(v, key)) for v in values]
+        values = [v for v in values if v.value.force_slug in state.forces]
+    rows = [_row(c.value, period, dataset, value=getattr(c.value, key), checked=c) for c in values]
     rows.sort(key=lambda r: (r["value"] is None, -(r["value"] or 0), r["force"]))
     return rows
 
@@ -130,7 +127,7 @@ def _funnel_rows(figures, period, level, state, dataset) -> list[dict]:
     can be plotted by officer numbers, then those listed apart, by name."""
     rows = []
     for checked in published_or_counted(figures, IncidentCounts(dataset), period, level):
-        row = _row(checked.value, period, dataset, value=None)
+        row = _row(checked.value, period, dataset, value=None, checked=checked)
         row["officers"] = _number(checked.value.workforce)
         rows.append(row)
     add_limits(rows)
@@ -141,24 +138,39 @@ def _funnel_rows(figures, period, level, state, dataset) -> list[dict]:
 def _outcome_rows(figures, period, level, state, dataset) -> list[dict]:
     """Outcome groups per force, as shares of the force's total, where a breakdown exists.
 
-    The total and every group are read together (three queries, whatever the number of
-    groups); `outcome_groups()` would read counts only, and each row also shows its rate,
-    workforce date, notes, source and restatement. Published figures only: counts of
-    incident records are not drawn here (docs/charts.md, "Not done yet").
+    Published figures: the total and every group are read together (three queries, whatever
+    the number of groups); `outcome_groups()` would read counts only, and each row also
+    shows its rate, workforce date, notes, source and restatement. A case-list dataset adds
+    its counts of incident records, group by group, as the league does.
     """
     at = Level(level.category, None, level.role)
-    values = figures.force_values_by_outcome(period, at, [None, *OUTCOME_GROUPS.codes])
-    totals = {v.force_id: v.count for v in values[None]}
-    by_group = {group: {v.force_id: v for v in values[group]} for group in OUTCOME_GROUPS.codes}
-    return _breakdown(by_group, OUTCOME_GROUPS, totals, period, dataset)
+    codes = [None, *OUTCOME_GROUPS.codes]
+    counted = IncidentCounts(dataset)
+    if _has_counts(counted, period):
+        by_code = {code: _checked(figures, counted, period, at, outcome=code) for code in codes}
+        _zeros_where_counted(by_code, by_code[None], dataset, period, at, "outcome")
+    else:
+        values = figures.force_values_by_outcome(period, at, codes)
+        by_code = {code: {v.force_id: CheckedValue(v) for v in values[code]} for code in codes}
+    totals = {force_id: checked.value.count for force_id, checked in by_code.pop(None).items()}
+    return _breakdown(by_code, OUTCOME_GROUPS, totals, period, dataset)
 
 
 def _category_rows(figures, period, level, state, dataset) -> list[dict]:
     """Category counts per force; categories overlap, so they are never added up."""
+    counted = IncidentCounts(dataset)
+    if _has_counts(counted, period):
+        by_category = {
+            code: _checked(figures, counted, period, level, category=code)
+            for code in CATEGORIES.codes
+        }
+        totals = _checked(figures, counted, period, level, category=None)
+        _zeros_where_counted(by_category, totals, dataset, period, level, "category")
+        return _breakdown(by_category, CATEGORIES, None, period, dataset)
     published = _published(figures, period, "category")
     by_category = {
         category: {
-            v.force_id: v
+            v.force_id: CheckedValue(v)
             for v in figures.force_values(period, Level(category, level.outcome, level.role))
         }
         if category in published
@@ -166,6 +178,44 @@ def _category_rows(figures, period, level, state, dataset) -> list[dict]:
         for category in CATEGORIES.codes
     }
     return _breakdown(by_category, CATEGORIES, None, period, dataset)
+
+
+def _has_counts(counted: IncidentCounts, period: Period) -> bool:
+    """Whether the dataset's incident records count in this period (a case list): one query."""
+    return bool(counted.by_force(period, Level()))
+
+
+def _zeros_where_counted(by_code, totals, dataset, period, level, field: str) -> None:
+    """A force counted from its case list, with no record in a series that others have,
+    has counted none there: 0 (at least 0 when its list is not known to be complete), not
+    "no figure"."""
+    zero = Decimal(0)
+    for code, values in by_code.items():
+        if not any(checked.value.count for checked in values.values()):
+            continue  # a series no force has: left out of the chart, not drawn as zeros
+        for force_id, total in totals.items():
+            if code is None or force_id in values or total.value.counted_from is None:
+                continue
+            v = total.value
+            values[force_id] = CheckedValue(
+                replace(
+                    v,
+                    count=0,
+                    counted_from=0,
+                    rate_per_1000=zero if v.rate_per_1000 is not None else None,
+                    rate_per_1000_workforce=zero if v.rate_per_1000_workforce is not None else None,
+                    annualised=zero if v.annualised is not None else None,
+                ),
+                incidents_url=incidents_url(
+                    dataset, v.force_slug, period, replace(level, **{field: code})
+                ),
+            )
+
+
+def _checked(figures, counted, period, level, **series) -> dict[int, CheckedValue]:
+    """{force_id: value} of one series (`outcome=` or `category=`), published or counted."""
+    at = replace(level, **series)
+    return {c.value.force_id: c for c in published_or_counted(figures, counted, period, at)}
 
 
 def _published(figures, period, field: str) -> set[str]:
@@ -179,20 +229,21 @@ def _breakdown(by_series, vocabulary, totals, period, dataset) -> list[dict]:
     series = [code for code in vocabulary.codes if by_series[code]]
     forces = {}
     for code in series:
-        for force_id, v in by_series[code].items():
-            if v.count is not None:
-                forces[force_id] = (v.force_name, v.force_slug)
+        for force_id, checked in by_series[code].items():
+            if checked.value.count is not None:
+                forces[force_id] = (checked.value.force_name, checked.value.force_slug)
     order = sorted(forces, key=lambda f: (-((totals or {}).get(f) or 0), forces[f][0]))
     rows = []
     for force_id in order:
         name, slug = forces[force_id]
         total = (totals or {}).get(force_id)
         for code in series:
-            v = by_series[code].get(force_id)
-            if v is None:
+            checked = by_series[code].get(force_id)
+            if checked is None:
                 row = _missing(name, slug, dataset.slug, period, "no-figure")
             else:
-                row = _row(v, period, dataset, value=v.count)
+                v = checked.value
+                row = _row(v, period, dataset, value=v.count, checked=checked)
                 if totals is not None:
                     share = v.count / total if total and v.count is not None else None
                     row.update(total=total, share=round(share, 4) if share is not None else None)
@@ -294,7 +345,10 @@ def _iso(value):
     return value.isoformat() if isinstance(value, dt.date) else value
 
 
-def _row(v: ForceValue, period: Period, dataset, *, value) -> dict:
+def _row(v: ForceValue, period: Period, dataset, *, value, checked=None) -> dict:
+    """A chart row. `checked` (from published_or_counted) links the incident records behind
+    it: those it was counted from, or those held beside a published figure (and whether
+    the two differ)."""
     return {
         "force": v.force_name,
         "force_slug": v.force_slug,
@@ -314,6 +368,10 @@ def _row(v: ForceValue, period: Period, dataset, *, value) -> dict:
         "restated": v.restated,
         "source_id": v.source_id,
         "notes": list(v.notes),
+        "counted_from": v.counted_from,
+        "incidents_counted": checked.incidents_counted if checked else None,
+        "incidents_url": checked.incidents_url if checked else "",
+        "count_mismatch": checked.count_mismatch if checked else False,
     }
 
 
@@ -337,6 +395,10 @@ def _missing(name, slug, dataset_slug, period, status) -> dict:
         "restated": False,
         "source_id": None,
         "notes": [],
+        "counted_from": None,
+        "incidents_counted": None,
+        "incidents_url": "",
+        "count_mismatch": False,
     }
 
 

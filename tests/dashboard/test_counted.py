@@ -12,6 +12,7 @@ from bs4 import BeautifulSoup
 from breaches.imports.pipeline import import_file
 from breaches.imports.validation import INCIDENT_COLUMNS
 from breaches.models import Dataset, Return
+from breaches.vocabularies import group_of
 from tests import fixture_files
 from tests.dashboard.test_views import league_rows
 
@@ -150,6 +151,81 @@ def test_a_trend_counts_records_by_month_and_says_how_many_are_undated(client, c
         ("2018-04-01", 2),
         ("2019-04-01", 1),
     ]
+
+
+def chart_rows(client, chart, **params):
+    query = "".join(f"&{k}={v}" for k, v in params.items())
+    url = f"/charts/data.json?v=1&chart={chart}&dataset=case-list-2019{query}"
+    return client.get(url, follow=True).json()
+
+
+def expected_by_group(force: str) -> dict[str, int]:
+    """Each outcome group's incidents of one force in CASES: once per group it reached."""
+    counts: dict[str, int] = {}
+    for case_force, *_rest, outcomes in CASES:
+        if case_force != force:
+            continue
+        for group in {group_of(code) or code for code in outcomes.split(";") if code}:
+            counts[group] = counts.get(group, 0) + 1
+    return counts
+
+
+def test_the_outcomes_chart_draws_counted_groups_as_shares_with_links(client, case_list):
+    data = chart_rows(client, "outcomes")
+    reached = set(expected_by_group("kent")) | set(expected_by_group("surrey"))
+    for force, total in (("kent", 4), ("surrey", 2)):
+        rows = [r for r in data["rows"] if r["force_slug"] == force]
+        # Every group some force reached; a force's list without one counted none there.
+        expected = {group: expected_by_group(force).get(group, 0) for group in reached}
+        assert {r["series"]: r["count"] for r in rows} == expected
+        for row in rows:
+            assert row["total"] == total
+            assert row["value"] == round(row["count"] / total * 100, 1)
+            assert row["counted_from"] == row["count"]
+            assert row["lower_bound"]  # neither list is known to be complete
+            assert len(incident_rows(client, row["incidents_url"])) == row["count"]
+
+
+def test_the_categories_chart_counts_each_category(client, case_list):
+    rows = chart_rows(client, "categories")["rows"]
+    expected = {}
+    for force, _ref, _day, category, *_ in CASES:
+        if category:
+            expected[force, category] = expected.get((force, category), 0) + 1
+    categories = {category for _force, category in expected}
+    expected = {(f, c): expected.get((f, c), 0) for f in ("kent", "surrey") for c in categories}
+    assert {(r["force_slug"], r["series"]): r["count"] for r in rows} == expected
+    for row in rows:
+        assert len(incident_rows(client, row["incidents_url"])) == row["count"]
+
+
+def test_chart_tables_and_downloads_say_what_was_counted(client, case_list):
+    page = soup(client.get("/charts/?v=1&chart=league&dataset=case-list-2019", follow=True))
+    link = page.select_one(".chart-table a[href^='/incidents/']")
+    assert link.get_text() == "counted from 4 incident records"
+    assert len(incident_rows(client, link["href"])) == 4
+    text = client.get(
+        "/charts/data.csv?v=1&chart=league&dataset=case-list-2019", follow=True
+    ).content
+    rows = list(csv.DictReader(io.StringIO(text.decode("utf-8-sig"))))
+    assert [(r["force_slug"], r["counted_from"]) for r in rows] == [("kent", "4"), ("surrey", "2")]
+    assert all(r["incidents_url"].startswith("/incidents/?dataset=case-list-2019") for r in rows)
+
+
+def test_a_chart_flags_incident_records_that_do_not_match_a_published_figure(
+    client, case_list, write_csv
+):
+    header = ["dataset", "force", "period_start", "period_end", "count", "source_title"]
+    path = write_csv([header, ["case-list-2019", "kent", "2019-01-01", "2019-12-31", "3",
+                               "Kent's own total"]])  # fmt: skip
+    validation, _ = import_file(path.read_bytes(), "total.csv")
+    assert validation.ok, validation.errors
+    kent = next(r for r in chart_rows(client, "league")["rows"] if r["force_slug"] == "kent")
+    assert (kent["count"], kent["counted_from"], kent["incidents_counted"]) == (3, None, 4)
+    assert kent["count_mismatch"]
+    page = soup(client.get("/charts/?v=1&chart=league&dataset=case-list-2019", follow=True))
+    note = page.select_one(".chart-table .counted").get_text(" ", strip=True)
+    assert note == "4 incident records held : they do not match the published figure"
 
 
 def test_the_count_parameter_is_canonical_and_checked(client, case_list):

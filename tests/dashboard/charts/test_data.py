@@ -21,9 +21,10 @@ def outcomes(dataset="bbw-2016", **state):
 def test_outcomes_chart_queries_do_not_grow_with_the_outcome_groups(
     monkeypatch, django_assert_max_num_queries
 ):
-    # The dataset, its periods (published figures, case lists), the total and every group with
-    # their notes and restatements (three), the sources: one league's worth, not six.
-    with django_assert_max_num_queries(7), CaptureQueriesContext(connection) as every_group:
+    # The dataset, its periods (published figures, case lists), whether it has counted
+    # incident records, the total and every group with their notes and restatements
+    # (three), the sources: one league's worth, not six.
+    with django_assert_max_num_queries(8), CaptureQueriesContext(connection) as every_group:
         assert outcomes().rows
     one_group = Vocabulary("outcome group", OUTCOME_GROUPS.terms[:1])
     monkeypatch.setattr(data, "OUTCOME_GROUPS", one_group)
