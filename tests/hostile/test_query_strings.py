@@ -299,10 +299,17 @@ def _check(client, path: str, query: str, addresses, stats) -> None:
         assert MARKER.encode() not in response.content, f"{path}?{query[:300]}"
 
 
-def test_no_query_string_causes_a_server_error(client, pinned_chart, unlimited):
-    """Each generated query string goes to every view (generating it costs more than most
-    views take to answer), so every view receives QUERY_EXAMPLES of them."""
-    paths = [view.format(pin=pinned_chart) for view in VIEWS]
+# The views in four shares, each its own test: the sweep is the suite's longest test, and
+# pytest-xdist can then run its parts on both workers. Derandomised, each share draws the
+# same query strings, so every view still receives the same QUERY_EXAMPLES of them.
+SHARES = 4
+
+
+@pytest.mark.parametrize("share", range(SHARES), ids=lambda n: f"views-{n + 1}-of-{SHARES}")
+def test_no_query_string_causes_a_server_error(client, pinned_chart, unlimited, share):
+    """Each generated query string goes to every view of the share (generating it costs
+    more than most views take to answer), so every view receives QUERY_EXAMPLES of them."""
+    paths = [view.format(pin=pinned_chart) for view in VIEWS[share::SHARES]]
     addresses = (f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}" for n in itertools.count(1))
     stats = {
         path: {"requests": 0, "seconds": 0.0, "status": {}, "slowest": (0.0, "")} for path in paths
