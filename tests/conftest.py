@@ -90,6 +90,16 @@ _SNAPSHOT: _Snapshot | None = None
 
 
 @pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings):
+    """Commits do not wait for the disk: a test database is thrown away anyway, and the
+    suite commits often (every transactional test, every fixture copy, every migration)."""
+    from django.conf import settings
+
+    options = settings.DATABASES["default"].setdefault("OPTIONS", {})
+    options["options"] = f"{options.get('options', '')} -c synchronous_commit=off".strip()
+
+
+@pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Every `db` test starts from the real fixtures (rolled back after each test); a
     transactional test copies them back from a snapshot (`load_reference_data`)."""

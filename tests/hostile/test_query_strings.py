@@ -38,7 +38,7 @@ pytestmark = pytest.mark.django_db
 
 # Each example goes to every view. CI: a few hundred per view, the same ones every run (they
 # found nothing new after the first run of 2,000); `make fuzz`: FUZZ_EXAMPLES random ones.
-QUERY_EXAMPLES = int(os.environ.get("HOSTILE_QUERY_EXAMPLES", 0)) or examples(ci=300)
+QUERY_EXAMPLES = int(os.environ.get("HOSTILE_QUERY_EXAMPLES", 0)) or examples(ci=200)
 SLOW_REQUEST_SECONDS = 10.0  # a request this slow is a finding (a hang), even on a busy CI box
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
