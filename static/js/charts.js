@@ -69,14 +69,20 @@
       // "inside" tick labels would hide the value axis's labels, which they overlap.)
       layout.yaxis = Object.assign({}, layout.yaxis, { type: "category", showticklabels: false, automargin: false });
       var names = categories(spec, layout);
-      layout.annotations = (layout.annotations || []).concat(names.map(nameAboveBar));
       layout.height = 100 + 46 * Math.max(names.length, 3);
-      layout.bargap = 0.55;
+      // Bars about 20 px thick however few the rows, so that each name clears its bar.
+      var band = (layout.height - layout.margin.t - layout.margin.b) / Math.max(names.length, 1);
+      layout.bargap = Math.max(0.55, 1 - 20 / band);
+      layout.annotations = (layout.annotations || []).concat(names.map(nameAboveBar));
     }
     if (layout.xaxis && layout.xaxis.ticksuffix === "%") layout.xaxis.dtick = 25;
     (spec.data || []).forEach(legendForNarrow);
     if (layout.xaxis && layout.xaxis.title) {
       layout.xaxis.title = Object.assign({}, layout.xaxis.title, { standoff: 4 });
+      // Below the axis's labels and its title (about 56 px), not over them: the legend's
+      // place is a share of the plot's height, which depends on the rows.
+      var plot = (layout.height || 450) - layout.margin.t - layout.margin.b;
+      layout.legend.y = -Math.min(0.5, 58 / Math.max(plot, 100));
     }
     return layout;
   }
