@@ -22,6 +22,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from xml.sax.saxutils import escape
 
+from openpyxl.utils.cell import get_column_letter
+
 # Characters XML 1.0 cannot carry (C0 controls but tab, newline and return; the two
 # non-characters): dropped, as Excel would refuse the file.
 ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -83,16 +85,6 @@ FROZEN_HEADER = '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state
 SHEET_END = "</sheetData></worksheet>"
 HEADER_STYLE = 1  # bold: the cellXfs entry after the default
 FIRST_CUSTOM_FORMAT = 164  # ids below are Excel's built-in formats
-
-
-def column_letter(index: int) -> str:
-    """0 -> A, 25 -> Z, 26 -> AA."""
-    letters = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        letters = chr(65 + remainder) + letters
-    return letters
 
 
 def _text(value: str) -> str:
@@ -180,7 +172,7 @@ class _Pipe:
 
 
 def _sheet_xml(sheet: Sheet, styles: dict[str, int], first: bool) -> Iterator[str]:
-    letters = [column_letter(i) for i in range(sheet.width)]
+    letters = [get_column_letter(i + 1) for i in range(sheet.width)]
     cell_styles = [styles.get(f, 0) for f in sheet.number_formats]
     tab = ' tabSelected="1"' if first else ""
     yield SHEET_START.format(tab=tab, pane=FROZEN_HEADER if sheet.header else "")

@@ -11,7 +11,6 @@ from openpyxl import load_workbook
 from dashboard.xlsx_writer import (
     MAX_CELL_TEXT,
     Sheet,
-    column_letter,
     stream_workbook,
     workbook_bytes,
 )
@@ -19,12 +18,6 @@ from dashboard.xlsx_writer import (
 
 def read(data: bytes):
     return load_workbook(io.BytesIO(data))
-
-
-def test_column_letters_follow_excel():
-    assert [column_letter(i) for i in (0, 25, 26, 51, 52, 701, 702)] == [
-        "A", "Z", "AA", "AZ", "BA", "ZZ", "AAA",
-    ]  # fmt: skip
 
 
 def test_values_read_back_as_written():

@@ -15,6 +15,7 @@ import zlib
 from collections.abc import Sequence
 
 from openpyxl import Workbook
+from openpyxl.utils.cell import get_column_letter
 
 from breaches.imports.validation import FIGURE_COLUMNS, INCIDENT_COLUMNS
 
@@ -154,19 +155,10 @@ def sheet_xml(rows_xml: str, dimension: str = "A1") -> bytes:
 
 def inline_row(number: int, values: Sequence[str]) -> str:
     cells = "".join(
-        f'<c r="{_column(i)}{number}" t="inlineStr"><is><t>{value}</t></is></c>'
-        for i, value in enumerate(values)
+        f'<c r="{get_column_letter(i)}{number}" t="inlineStr"><is><t>{value}</t></is></c>'
+        for i, value in enumerate(values, start=1)
     )
     return f'<row r="{number}">{cells}</row>'
-
-
-def _column(index: int) -> str:
-    name = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        name = chr(65 + rest) + name
-    return name
 
 
 def truncated(content: bytes, keep: float = 0.6) -> bytes:
