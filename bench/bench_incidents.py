@@ -432,7 +432,7 @@ def measure_pages(size: int, repeat: int) -> dict:
             ours(f"/incidents/?{export}&_export=json"), None, max(2, repeat // 3)
         )
         results["export_worker_peak_mb"] = worker_peak_mb(server)
-        # Excel is written whole before it is sent (openpyxl write-only): once, ours alone.
+        # Excel streams too (dashboard/xlsx_writer.py); Datasette has none: once, ours alone.
         status, first, total = fetch(port, f"/incidents/?{export}&_export=xlsx", timeout=900)
         peak = worker_peak_mb(server)
         results["xlsx"] = {"status": status, "seconds": total, "first_byte": first,

@@ -37,12 +37,27 @@ def browser():
         browser.close()
 
 
+# The longest work first (pytest-xdist hands out groups in collection order): the ops group
+# (servers of its own, about 100 s on one worker), the query-string sweep, then the browser
+# files. Started last, the ops group ran alone at the end while the other worker idled. This
+# hook runs before pytest-django's, which then sorts, keeping this order within each of its
+# parts: tests that roll back first, then those that commit (and empty the tables after).
+LONGEST_FIRST = ("tests/ops/", "tests/hostile/test_query_strings.py", "tests/browser/")
+
+
+def _started_at(item) -> int:
+    path = item.nodeid
+    return next((n for n, prefix in enumerate(LONGEST_FIRST) if path.startswith(prefix)), 99)
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items):
     for item in items:
         folder = item.path.parent.name
         if folder in GROUPED and item.path.parent.parent.name == "tests":
             group = f"{folder}/{item.path.stem}" if folder in BY_FILE else folder
             item.add_marker(pytest.mark.xdist_group(group))
+    items.sort(key=_started_at)  # stable: within each part, the order pytest collected
 
 
 def load_reference_data() -> None:
