@@ -59,8 +59,11 @@ class Problems:
 
     def visit(self, page, url: str) -> list[str]:
         self.found, self.document = [], url
-        page.goto(url, wait_until="networkidle")
-        page.evaluate("new Promise(r => setTimeout(r, 100))")  # late console messages
+        # "load", not "networkidle" (half a second of quiet on every page): these pages fetch
+        # nothing after loading (charts draw from JSON in the page), and a late console
+        # message or request still has the pause below to arrive.
+        page.goto(url, wait_until="load")
+        page.evaluate("new Promise(r => setTimeout(r, 150))")
         return self.found
 
 
