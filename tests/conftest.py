@@ -144,6 +144,18 @@ def fresh_page_cache():
 
 
 @pytest.fixture
+def mid_window(monkeypatch):
+    """Rate limits count in fixed windows (multiples of the window's length since the epoch):
+    a test whose requests straddled a boundary saw its count start again. The clock the
+    limits read stands still, mid-window, unless the test sets it."""
+    from types import SimpleNamespace
+
+    from config import ratelimit
+
+    monkeypatch.setattr(ratelimit, "time", SimpleNamespace(time=lambda: 1_800_000_300.0))
+
+
+@pytest.fixture
 def write_csv(tmp_path):
     """Write rows (lists of cells, header first) to a CSV file and return its path."""
     import csv

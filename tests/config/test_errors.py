@@ -115,7 +115,7 @@ def test_a_form_without_its_csrf_token_gets_the_expired_form_page():
 
 
 @pytest.mark.django_db
-def test_429_page_says_what_and_when(client, settings):
+def test_429_page_says_what_and_when(client, settings, mid_window):
     settings.EXPORT_RATE_LIMIT = (1, 600)
     client.get("/league/?dataset=bbw-2016&_export=csv")
     response = client.get("/league/?dataset=bbw-2016&_export=csv")

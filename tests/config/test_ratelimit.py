@@ -8,6 +8,9 @@ from django.test import Client, RequestFactory
 from config import ratelimit
 from config.ratelimit import client_ip, hit
 
+# The limits' clock stands still mid-window (tests/conftest.py), unless a test sets it.
+pytestmark = pytest.mark.usefixtures("mid_window")
+
 LEAGUE = "v=1&chart=league&dataset=bbw-2016"
 EXPORTS = [
     "/league/?dataset=bbw-2016&_export=csv",

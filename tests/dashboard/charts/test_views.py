@@ -303,7 +303,7 @@ def test_pinning_needs_csrf_and_post(no_browser):
     assert strict.get("/charts/pin").status_code == 405
 
 
-def test_pinning_is_rate_limited_per_client(client, no_browser, settings):
+def test_pinning_is_rate_limited_per_client(client, no_browser, settings, mid_window):
     settings.PIN_RATE_LIMIT = (2, 600)
     assert pin(client).status_code == 302
     assert pin(client, "v=1&chart=outcomes&dataset=bbw-2016").status_code == 302
