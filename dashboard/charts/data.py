@@ -152,7 +152,7 @@ def _outcome_rows(figures, period, level, state, dataset) -> list[dict]:
     else:
         values = figures.force_values_by_outcome(period, at, codes)
         by_code = {code: {v.force_id: CheckedValue(v) for v in values[code]} for code in codes}
-    totals = {force_id: checked.value.count for force_id, checked in by_code.pop(None).items()}
+    totals = by_code.pop(None)
     return _breakdown(by_code, OUTCOME_GROUPS, totals, period, dataset)
 
 
@@ -232,11 +232,18 @@ def _breakdown(by_series, vocabulary, totals, period, dataset) -> list[dict]:
         for force_id, checked in by_series[code].items():
             if checked.value.count is not None:
                 forces[force_id] = (checked.value.force_name, checked.value.force_slug)
-    order = sorted(forces, key=lambda f: (-((totals or {}).get(f) or 0), forces[f][0]))
+
+    def size(force_id) -> int:
+        whole = (totals or {}).get(force_id)
+        return (whole.value.count or 0) if whole else 0
+
+    order = sorted(forces, key=lambda f: (-size(f), forces[f][0]))
     rows = []
     for force_id in order:
         name, slug = forces[force_id]
-        total = (totals or {}).get(force_id)
+        whole = (totals or {}).get(force_id)
+        total = whole.value.count if whole else None
+        lower_total = bool(whole and whole.value.lower_bound)  # "at least" beside the total
         for code in series:
             checked = by_series[code].get(force_id)
             if checked is None:
@@ -247,6 +254,7 @@ def _breakdown(by_series, vocabulary, totals, period, dataset) -> list[dict]:
                 if totals is not None:
                     share = v.count / total if total and v.count is not None else None
                     row.update(total=total, share=round(share, 4) if share is not None else None)
+                    row["total_lower_bound"] = lower_total
                     row["value"] = round(share * 100, 1) if share is not None else None
             row.update(series=code, series_label=vocabulary.label(code))
             rows.append(row)

@@ -19,6 +19,7 @@ def pivot(data: ChartData, value_format: str) -> dict:
         line["cells"][row["series"]] = row
         line["notes"] += [note for note in row["notes"] if note not in line["notes"]]
         line.setdefault("total", row.get("total"))
+        line.setdefault("total_lower_bound", row.get("total_lower_bound"))
         line.setdefault("period", (row["period_start"], row["period_end"]))
     for line in lines.values():
         line["cells"] = [

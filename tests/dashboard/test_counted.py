@@ -183,7 +183,20 @@ def test_the_outcomes_chart_draws_counted_groups_as_shares_with_links(client, ca
             assert row["value"] == round(row["count"] / total * 100, 1)
             assert row["counted_from"] == row["count"]
             assert row["lower_bound"]  # neither list is known to be complete
+            assert row["total_lower_bound"]  # nor, so, the total the shares divide
             assert len(incident_rows(client, row["incidents_url"])) == row["count"]
+
+
+def test_the_outcomes_table_says_a_total_from_an_incomplete_list_is_a_lower_bound(
+    client, case_list
+):
+    Return.objects.filter(dataset=case_list, force__slug="kent").update(case_list="complete")
+    page = soup(client.get("/charts/?v=1&chart=outcomes&dataset=case-list-2019", follow=True))
+    totals = {
+        row.th.contents[0].strip(): row.select("td.num")[-1].get_text(strip=True)
+        for row in page.select(".chart-table tbody tr")
+    }
+    assert totals == {"Kent Police": "4", "Surrey Police": "at least 2"}
 
 
 def test_the_categories_chart_counts_each_category(client, case_list):
