@@ -16,7 +16,13 @@ from breaches.models import Dataset, Figure, Force, Source
 from breaches.queries import ForceValue, Level, Period
 from breaches.vocabularies import CATEGORIES, OUTCOME_GROUPS, OUTCOMES, ROLES
 
-from ..league.rows import CheckedValue, incidents_url, league_periods, published_or_counted
+from ..league.rows import (
+    CheckedValue,
+    incidents_url,
+    league_periods,
+    published_or_counted,
+    with_counts,
+)
 from ..measures import ANNUALISED, BY_CODE, PER_1000_OFFICERS
 from .funnel import add_limits
 from .state import BUCKETS, CHARTS, ChartState
@@ -145,13 +151,16 @@ def _outcome_rows(figures, period, level, state, dataset) -> list[dict]:
     """
     at = Level(level.category, None, level.role)
     codes = [None, *OUTCOME_GROUPS.codes]
+    values = figures.force_values_by_outcome(period, at, codes)
     counted = IncidentCounts(dataset)
     if _has_counts(counted, period):
-        by_code = {code: _checked(figures, counted, period, at, outcome=code) for code in codes}
+        by_code = {
+            code: _by_force(with_counts(values[code], counted, period, replace(at, outcome=code)))
+            for code in codes
+        }
         _zeros_where_counted(by_code, by_code[None], dataset, period, at, "outcome")
     else:
-        values = figures.force_values_by_outcome(period, at, codes)
-        by_code = {code: {v.force_id: CheckedValue(v) for v in values[code]} for code in codes}
+        by_code = {code: _by_force(CheckedValue(v) for v in values[code]) for code in codes}
     totals = by_code.pop(None)
     return _breakdown(by_code, OUTCOME_GROUPS, totals, period, dataset)
 
@@ -169,10 +178,10 @@ def _category_rows(figures, period, level, state, dataset) -> list[dict]:
         return _breakdown(by_category, CATEGORIES, None, period, dataset)
     published = _published(figures, period, "category")
     by_category = {
-        category: {
-            v.force_id: CheckedValue(v)
+        category: _by_force(
+            CheckedValue(v)
             for v in figures.force_values(period, Level(category, level.outcome, level.role))
-        }
+        )
         if category in published
         else {}
         for category in CATEGORIES.codes
@@ -214,8 +223,11 @@ def _zeros_where_counted(by_code, totals, dataset, period, level, field: str) ->
 
 def _checked(figures, counted, period, level, **series) -> dict[int, CheckedValue]:
     """{force_id: value} of one series (`outcome=` or `category=`), published or counted."""
-    at = replace(level, **series)
-    return {c.value.force_id: c for c in published_or_counted(figures, counted, period, at)}
+    return _by_force(published_or_counted(figures, counted, period, replace(level, **series)))
+
+
+def _by_force(checked) -> dict[int, CheckedValue]:
+    return {c.value.force_id: c for c in checked}
 
 
 def _published(figures, period, field: str) -> set[str]:

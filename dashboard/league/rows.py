@@ -213,9 +213,13 @@ def published_or_counted(
 ) -> list[CheckedValue]:
     """Published values, then forces known only from incident records; a published value
     whose count of incident records differs is marked (`count_mismatch`)."""
-    published = {
-        value.force_id: CheckedValue(value) for value in figures.force_values(period, level)
-    }
+    return with_counts(figures.force_values(period, level), counted, period, level)
+
+
+def with_counts(values, counted: IncidentCounts, period: Period, level: Level):
+    """`published_or_counted` for published values already read (several levels read in one
+    query: `FigureQuerySet.force_values_by_outcome`)."""
+    published = {value.force_id: CheckedValue(value) for value in values}
     only_counted = []
     for value in counted.force_values(period, level):
         url = incidents_url(counted.dataset, value.force_slug, period, level)

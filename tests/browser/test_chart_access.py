@@ -3,17 +3,16 @@ reader is given (Playwright's accessibility tree), axe at 320 px and in forced c
 the force page's sortable table."""
 
 import re
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.core.cache import cache
 
 from tests import fixture_files
+from tests.browser.conftest import AXE, serious_violations
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 BUILDER = "/charts/?v=1&chart=league&dataset=bbw-2016"
 TREND = "/charts/?v=1&chart=trend"
 OUTCOMES = "/charts/?v=1&chart=outcomes&dataset=bbw-2016&forces=humberside~surrey"
@@ -210,15 +209,6 @@ def test_every_chart_is_a_named_figure_without_svg_noise(site, page, path):
         assert page.locator(f"#{summary}").inner_text().strip()
 
 
-def axe_serious(page) -> list:
-    results = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return [
-        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
-        for v in results["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-
-
 @pytest.mark.parametrize("path", [BUILDER, TREND, OUTCOMES, "/", "/forces/surrey/"])
 @pytest.mark.parametrize("forced_colors", ["none", "active"])
 def test_axe_finds_nothing_serious_at_320_px(site, browser, path, forced_colors):
@@ -228,7 +218,7 @@ def test_axe_finds_nothing_serious_at_320_px(site, browser, path, forced_colors)
     page.add_init_script(path=str(AXE))  # the CSP refuses inline scripts
     page.goto(site.url + path)
     page.wait_for_selector("[data-chart] .main-svg")
-    assert axe_serious(page) == []
+    assert serious_violations(page) == []
     # Laid out for the width: nothing pushes the page sideways, no toolbar over the plot.
     assert page.evaluate("document.documentElement.scrollWidth") <= 320
     assert page.locator(".modebar-container .modebar").count() == 0

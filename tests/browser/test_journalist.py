@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.django_db(transaction=True)
+from tests.browser.conftest import AXE, serious_violations
 
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def table_rows(page):
@@ -87,15 +87,6 @@ def test_no_serious_accessibility_violations(site, page, path):
         ".every(plot => plot.querySelector('.main-svg'))"
     )
     assert serious_violations(page) == []
-
-
-def serious_violations(page) -> list:
-    results = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return [
-        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
-        for v in results["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
 
 
 def test_league_is_usable_at_phone_width(site, browser):

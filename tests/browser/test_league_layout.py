@@ -2,16 +2,15 @@
 (issue 12 items 1 and 5, issue 13 items 8 and 9)."""
 
 import re
-from pathlib import Path
 
 import pytest
 
 from breaches.models import Dataset
 from breaches.vocabularies import OUTCOME_GROUPS
+from tests.browser.conftest import AXE, serious_violations
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 SIDEWAYS = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
 
 
@@ -169,11 +168,6 @@ def test_no_serious_accessibility_violations_in_the_league_layouts(site, browser
     page.add_init_script(path=str(AXE))
     page.goto(f"{site.url}/league/?dataset=bbw-2016&shares=show")
     page.locator("table.league td.flags summary").first.click()  # one disclosure open
-    results = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    serious = [
-        (v["id"], [n["target"] for n in v["nodes"]][:3])
-        for v in results["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
+    serious = serious_violations(page)
     context.close()
     assert serious == []
