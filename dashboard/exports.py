@@ -116,13 +116,12 @@ def export_response(
     """The rows as a download; `about` (definition, caveats, sources) travels with them."""
     filename = slugify(name) or "export"
     if fmt == "csv":
-        body, content_type = csv_bytes(columns, rows), "text/csv; charset=utf-8"
+        body = csv_bytes(columns, rows)
     elif fmt == "xlsx":
         body = _xlsx(columns, rows, about, "Figures")
-        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     else:
-        body, content_type = _json(columns, rows, about), "application/json"
-    response = HttpResponse(body, content_type=content_type)
+        body = _json(columns, rows, about)
+    response = HttpResponse(body, content_type=CONTENT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
     return response
 
